@@ -1,0 +1,70 @@
+"""Opaque, signed cursors and the page arithmetic behind every list operation.
+
+A cursor names the last item of a page. It is signed, so a string the server never issued
+is refused (422) instead of silently starting somewhere, and it is bound to the list it came
+from (an organization's sessions, one session's messages).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from .envelope import ApiError, field_error
+
+T = TypeVar("T")
+
+
+class CursorCodec:
+    def __init__(self, secret: bytes | None = None) -> None:
+        self._secret = secret or secrets.token_bytes(32)
+
+    def _signature(self, listing: str, payload: bytes) -> str:
+        digest = hmac.new(self._secret, listing.encode() + b"\0" + payload, hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest[:16]).decode().rstrip("=")
+
+    def issue(self, listing: str, position: Any) -> str:
+        payload = json.dumps(position, separators=(",", ":")).encode()
+        body = base64.urlsafe_b64encode(payload).decode().rstrip("=")
+        return f"{body}.{self._signature(listing, payload)}"
+
+    def read(self, listing: str, cursor: str) -> Any:
+        body, _, signature = cursor.partition(".")
+        try:
+            payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        except ValueError:
+            payload = b""
+        if not payload or not hmac.compare_digest(signature, self._signature(listing, payload)):
+            raise ApiError(
+                "validation_error",
+                "The cursor in 'after' was not issued for this list; pass the end_cursor of the previous page.",
+                errors=[field_error(["query", "after"], "Unknown cursor", "cursor_invalid")],
+            )
+        return json.loads(payload)
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    end_cursor: str | None
+    has_next_page: bool
+    total: int
+
+
+def paginate(
+    items: Sequence[T],
+    *,
+    first: int,
+    start: int,
+    cursor_for: Callable[[T], str],
+) -> Page[T]:
+    """The page of `first` items from index `start` of the full, ordered list."""
+    page = list(items[start : start + first])
+    has_next = start + first < len(items)
+    return Page(page, cursor_for(page[-1]) if has_next and page else None, has_next, len(items))
