@@ -31,14 +31,12 @@ OPTIONS: dict[str, tuple[str, str]] = {
 
 def default_spec_path() -> Path:
     """The spec shipped with the kit: next to the package when installed, or in the repository."""
-    try:  # the mock ships the spec it serves; prefer it when it says where it is
-        import mock_server  # noqa: PLC0415
+    try:  # the kit ships the spec as the `sessions_spec` package
+        from sessions_spec import OPENAPI_PATH  # noqa: PLC0415
 
-        for name in ("SPEC_PATH", "spec_path"):
-            candidate = getattr(mock_server, name, None)
-            if candidate and Path(candidate).is_file():
-                return Path(candidate)
-    except Exception:  # pragma: no cover - the mock is optional against a remote target
+        if Path(OPENAPI_PATH).is_file():
+            return Path(OPENAPI_PATH)
+    except Exception:  # pragma: no cover - a bare checkout of contract_tests alone
         pass
     here = Path(__file__).resolve().parent
     for candidate in (here / "openapi.yaml", here.parent / "spec" / "openapi.yaml"):

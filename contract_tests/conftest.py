@@ -1,21 +1,13 @@
-"""Load the contract plugin when running from a checkout where its entry point is not installed.
+"""Load the contract plugin when its pytest11 entry point did not (a checkout without the kit installed).
 
-Once the kit is installed, the `contract_tests` pytest11 entry point registers the plugin; loading
-it a second time here would register the same module twice, so only load it when that entry point
-is absent (or when plugin autoloading is switched off).
+pytest loads entry-point plugins before any conftest, so if the `contract_tests` entry point is
+installed, `contract_tests.plugin` is already imported here; naming it again in `pytest_plugins`
+would register the same module twice under two names.
 """
 
 from __future__ import annotations
 
-import os
-from importlib.metadata import entry_points
+import sys
 
-
-def _loaded_by_entry_point() -> bool:
-    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
-        return False
-    return any(ep.value.split(":")[0] == "contract_tests.plugin" for ep in entry_points(group="pytest11"))
-
-
-if not _loaded_by_entry_point():
+if "contract_tests.plugin" not in sys.modules:
     pytest_plugins = ["contract_tests.plugin"]

@@ -47,7 +47,7 @@ def call(api, op: Operation, devin_id: str | None = None, *, org: str | None = N
     """Send `op` through `api` (whatever its token), without the client's own safety guard: callers pass
     only ids this run created or ids that cannot exist."""
     json_body = op.body if body == "valid" else body
-    if op.name == "create_session" and isinstance(json_body, dict):
+    if op.name == "create_session" and isinstance(json_body, dict) and "tags" not in json_body:
         json_body = {**json_body, "tags": [api.run_tag]}
     extra = {} if json_body is None else {"json_body": json_body}
     return api.request(op.method, op.path(org or api.org, devin_id), params=op.params, **extra, **kwargs)

@@ -96,6 +96,60 @@ def _target_problem(base_url: str, settings: config.Settings) -> str | None:
     return None
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """A broken contract rule reads as the rule, the exchanges and a curl line, not a traceback."""
+    report = yield
+    counts = item.__dict__.get("contract_cases")
+    if counts and call.when == "call":
+        label = item.__dict__.get("contract_operation", item.name)
+        report.user_properties.append(("generated_cases", {"operation": label, **counts}))
+    if call.excinfo is not None and report.failed:
+        from contract_tests.rules import ContractViolation
+
+        violation = _find_violation(call.excinfo.value, ContractViolation)
+        if violation is not None:
+            where = ""
+            for entry in reversed(call.excinfo.traceback):
+                if str(entry.path).startswith(str(item.path.parent)) and entry.path.name.startswith("test_"):
+                    where = f"\n  at {entry.path.name}:{entry.lineno + 1}"
+                    break
+            report.longrepr = violation.render() + where
+    return report
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    rows = []
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for name, value in getattr(report, "user_properties", []) or []:
+                if name == "generated_cases" and getattr(report, "when", "") == "call":
+                    value = dict(value)
+                    rows.append((value.pop("operation", report.nodeid), value))
+    if not rows:
+        return
+    terminalreporter.section("generated cases per test")
+    for nodeid, counts in sorted(rows, key=lambda row: row[0]):
+        total = sum(counts.values())
+        detail = ", ".join(f"{k}={v}" for k, v in sorted(counts.items()))
+        terminalreporter.write_line(f"{nodeid}: {total} ({detail})")
+
+
+def _find_violation(exc: BaseException, kind: type) -> BaseException | None:
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, kind):
+            return exc
+        if isinstance(exc, BaseExceptionGroup):
+            for inner in exc.exceptions:
+                found = _find_violation(inner, kind)
+                if found is not None:
+                    return found
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+        seen += 1
+    return None
+
+
 # ---------------------------------------------------------------------------------------------
 # fixtures
 # ---------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ The references (`§1`, `§5`...) point at the sections of the contract document.
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -136,7 +137,8 @@ def error_is_envelope(exchange: Exchange) -> None:
     for key in ("title", "detail"):
         if not isinstance(body[key], str) or not body[key]:
             fail(name, f"`{key}` must be a non-empty string, got {body[key]!r}", exchange)
-    if body["instance"] != exchange.path:
+    # The path as sent or percent-decoded: the contract names "the request path" without saying which.
+    if body["instance"] not in (exchange.path, unquote(exchange.path)):
         fail(name, f"`instance` is {body['instance']!r}, expected the request path {exchange.path!r}", exchange)
     errors = body["errors"]
     if exchange.status == 422:
@@ -529,3 +531,29 @@ def foreign_session_not_listed(listed: Exchange, foreign_id: str) -> None:
     ids = [i.get("session_id") for i in (listed.json or {}).get("items") or []]
     if foreign_id in ids:
         fail("foreign_session_is_not_found", f"list_sessions shows {foreign_id} of another organization", listed)
+
+
+# ---------------------------------------------------------------------------------------------
+# Conformance to the spec (schemathesis)
+# ---------------------------------------------------------------------------------------------
+
+RULES["conforms_to_spec"] = (
+    "Every operation answers with a documented status, content type, headers and a body matching its "
+    "schema; valid data is accepted and invalid data refused; no 5xx (schemathesis built-in checks).")
+RULES["links_conform"] = (
+    "Chains of calls along the spec's links (create -> get, archive, message, terminate...) keep "
+    "conforming, and what a call returns is usable by the next (schemathesis stateful checks).")
+
+
+def from_schemathesis(rule_name: str, group: BaseException, token: str | None = None) -> ContractViolation:
+    """A schemathesis failure group as a contract violation; an envelope failure keeps its own rule."""
+    failures = list(getattr(group, "exceptions", []) or [group])
+    names = {getattr(f, "title", type(f).__name__) for f in failures}
+    text = str(group)
+    if token:
+        text = text.replace(token, "$TOKEN")
+    envelope = [f for f in failures if isinstance(f, ContractViolation) or "contract rule `" in str(f)]
+    if envelope and len(envelope) == len(failures):
+        rule_name = "error_is_envelope"
+    summary = "; ".join(sorted(str(n) for n in names))
+    return ContractViolation(rule_name, f"{summary}\n{text}")

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .envelope import ApiError
 from .route import operation_of
+from .yaml_files import FileError, read_yaml
 
 PERMISSIONS = frozenset({"ManageOrgSessions", "ViewOrgSessions"})
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="sessions"'}
@@ -37,7 +37,7 @@ DEFAULT_CREDENTIALS: tuple[Credential, ...] = (
 )
 
 
-class CredentialsError(Exception):
+class CredentialsError(FileError):
     """The tokens file cannot be read or is malformed."""
 
 
@@ -48,11 +48,9 @@ def load_credentials(path: str | Path) -> tuple[Credential, ...]:
       cog_alice: {org: org-acme, permissions: [ManageOrgSessions, ViewOrgSessions]}
     """
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CredentialsError(f"cannot read tokens file {path}: {exc.strerror or exc}") from exc
-    except yaml.YAMLError as exc:
-        raise CredentialsError(f"tokens file {path} is not valid YAML: {exc}") from exc
+        data = read_yaml(path, "tokens file")
+    except FileError as exc:
+        raise CredentialsError(str(exc)) from exc
     tokens = data.get("tokens") if isinstance(data, dict) else None
     if not isinstance(tokens, dict) or not tokens:
         raise CredentialsError(f"tokens file {path}: expected a non-empty 'tokens:' mapping")

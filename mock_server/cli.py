@@ -9,8 +9,9 @@ from typing import NoReturn
 
 from . import spec
 from .app import MockConfig, build
-from .auth import DEFAULT_CREDENTIALS, Credential, CredentialsError, load_credentials
+from .auth import DEFAULT_CREDENTIALS, Credential, load_credentials
 from .server import listen, make_server, url_of
+from .yaml_files import FileError
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         credentials = load_credentials(args.tokens) if args.tokens else DEFAULT_CREDENTIALS
         mock = build(MockConfig(spec_path=args.spec, credentials=credentials, seed=args.seed))
-    except (spec.SpecError, CredentialsError) as exc:
+    except FileError as exc:
         fail(str(exc))
     try:
         sock = listen(args.host, args.port)

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from sessions_spec import OPENAPI_PATH as DEFAULT_SPEC
+
+from .yaml_files import FileError, read_yaml
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
 
-class SpecError(Exception):
+class SpecError(FileError):
     """The spec file cannot be read or is not an OpenAPI 3.1 document."""
 
 
@@ -61,11 +61,9 @@ class ApiSpec:
 
 def read_document(path: str | Path) -> dict[str, Any]:
     try:
-        document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SpecError(f"cannot read spec {path}: {exc.strerror or exc}") from exc
-    except yaml.YAMLError as exc:
-        raise SpecError(f"spec {path} is not valid YAML: {exc}") from exc
+        document = read_yaml(path, "spec")
+    except FileError as exc:
+        raise SpecError(str(exc)) from exc
     if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith("3.1"):
         raise SpecError(f"spec {path} is not an OpenAPI 3.1 document")
     return document

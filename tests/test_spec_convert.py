@@ -190,6 +190,7 @@ def test_schema_examples_become_example(schema: dict, expected: dict) -> None:
         pytest.param({"exclusiveMinimum": 0}, {"minimum": 0, "exclusiveMinimum": True}, id="minimum"),
         pytest.param({"exclusiveMaximum": 1.5}, {"maximum": 1.5, "exclusiveMaximum": True}, id="maximum"),
         pytest.param({"minimum": 5, "exclusiveMinimum": 0}, {"minimum": 5}, id="stricter-minimum"),
+        pytest.param({"maximum": 3, "exclusiveMaximum": 5}, {"maximum": 3}, id="stricter-maximum"),
         pytest.param({"maximum": 5, "exclusiveMaximum": 5}, {"maximum": 5, "exclusiveMaximum": True}, id="equal"),
         pytest.param({"minimum": 0, "exclusiveMinimum": True}, {"minimum": 0, "exclusiveMinimum": True}, id="3.0-form"),
     ],
@@ -258,7 +259,7 @@ def test_every_schema_position_is_converted() -> None:
         return {"application/json": {"schema": schema()}}
 
     def headers() -> dict:
-        return {"H": {"schema": schema()}}
+        return {"H": {"schema": schema()}, "J": {"content": media()}}
 
     def encoded() -> dict:
         return {"multipart/form-data": {"schema": schema(), "encoding": {"f": {"headers": headers()}}}}

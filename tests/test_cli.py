@@ -1,0 +1,81 @@
+"""`session-mock`: starts, says where and with which tokens, and refuses bad input in one line."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+
+from conftest import free_port, running_cli as running
+
+
+def run_cli(*args: str, timeout: float = 30) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mock_server", *args], capture_output=True, text=True, timeout=timeout)
+
+
+def get(url: str, token: str) -> tuple[int, dict]:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+def test_starts_prints_url_and_tokens_and_serves():
+    port = free_port()
+    with running("--port", str(port), "--seed", "3") as (_, banner):
+        assert f"http://127.0.0.1:{port}" in banner
+        for token in ("cog_mock_admin", "cog_mock_viewer", "cog_other_admin"):
+            assert token in banner
+        status, body = get(f"http://127.0.0.1:{port}/v3/organizations/org-mock/sessions", "cog_mock_admin")
+        assert status == 200 and body["total"] == 30
+
+
+def test_tokens_file_replaces_the_defaults(tmp_path):
+    tokens = tmp_path / "tokens.yaml"
+    tokens.write_text("tokens:\n  cog_alice: {org: org-acme, permissions: [ViewOrgSessions]}\n")
+    port = free_port()
+    with running("--port", str(port), "--tokens", str(tokens)) as (_, banner):
+        assert "cog_alice" in banner and "cog_mock_admin" not in banner
+        assert get(f"http://127.0.0.1:{port}/v3/organizations/org-acme/sessions", "cog_alice")[0] == 200
+        assert get(f"http://127.0.0.1:{port}/v3/organizations/org-mock/sessions", "cog_mock_admin")[0] == 401
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--port", "x"], "invalid int value"),
+    (["--port", "70000"], "between 0 and 65535"),
+    (["--bogus"], "unrecognized arguments"),
+    (["--spec", "/nonexistent.yaml"], "cannot read spec"),
+    (["--tokens", "/nonexistent.yaml"], "cannot read tokens file"),
+])
+def test_bad_input_is_one_readable_line(args, message):
+    result = run_cli(*args)
+    assert result.returncode != 0
+    assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("tokens: [a, b]\n", "expected a non-empty 'tokens:' mapping"),
+    ("tokens:\n  cog_x: {org: org-a, permissions: [Root]}\n", "permissions must be a list"),
+    ("tokens:\n  cog_x: 3\n", "expected {org:"),
+    ("tokens: {\n", "not valid YAML"),
+])
+def test_malformed_tokens_file(tmp_path, content, message):
+    path = tmp_path / "tokens.yaml"
+    path.write_text(content)
+    result = run_cli("--tokens", str(path))
+    assert result.returncode != 0 and message in result.stderr and result.stderr.count("\n") == 1, result.stderr
+
+
+def test_port_in_use_is_one_line():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        result = run_cli("--port", str(sock.getsockname()[1]))
+    assert result.returncode != 0 and "cannot listen" in result.stderr and result.stderr.count("\n") == 1, result.stderr

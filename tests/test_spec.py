@@ -1,0 +1,102 @@
+"""The shipped spec: a valid OpenAPI 3.1 document that says what CONTRACT.md decides."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from openapi_spec_validator import OpenAPIV31SpecValidator, validate
+
+from mock_server import spec
+from mock_server.envelope import ERROR_KINDS
+
+DOCUMENT = spec.read_document(spec.DEFAULT_SPEC)
+API = spec.index(DOCUMENT)
+ERRORS_EVERYWHERE = {400, 401, 403, 404, 409, 422, 426, 429, 500, 502, 504}
+OPERATIONS = {
+    "create_session": ("POST", "/v3/organizations/{org_id}/sessions", "ManageOrgSessions"),
+    "list_sessions": ("GET", "/v3/organizations/{org_id}/sessions", "ViewOrgSessions"),
+    "get_session": ("GET", "/v3/organizations/{org_id}/sessions/{devin_id}", "ViewOrgSessions"),
+    "archive_session": ("POST", "/v3/organizations/{org_id}/sessions/{devin_id}/archive", "ManageOrgSessions"),
+    "unarchive_session": ("POST", "/v3/organizations/{org_id}/sessions/{devin_id}/unarchive", "ManageOrgSessions"),
+    "send_message": ("POST", "/v3/organizations/{org_id}/sessions/{devin_id}/messages", "ManageOrgSessions"),
+    "list_messages": ("GET", "/v3/organizations/{org_id}/sessions/{devin_id}/messages", "ViewOrgSessions"),
+    "terminate_session": ("DELETE", "/v3/organizations/{org_id}/sessions/{devin_id}", "ManageOrgSessions"),
+    "replace_tags": ("PUT", "/v3/organizations/{org_id}/sessions/{devin_id}/tags", "ManageOrgSessions"),
+}
+
+
+def test_is_valid_openapi_31():
+    assert DOCUMENT["openapi"] == "3.1.0"
+    validate(DOCUMENT, cls=OpenAPIV31SpecValidator)
+
+
+def test_the_nine_operations_with_their_permissions():
+    assert {op_id: (op.method, op.path, op.permission) for op_id, op in API.operations.items()} == OPERATIONS
+
+
+@pytest.mark.parametrize("operation", API.operations.values(), ids=lambda op: op.operation_id)
+def test_every_error_status_is_documented_with_the_shared_envelope(operation):
+    expected = ERRORS_EVERYWHERE | ({415} if operation.body_pointer else set())
+    assert set(operation.statuses) - {200} == expected
+    responses = spec.resolve_ref(DOCUMENT, {"$ref": f"#{operation.pointer}"})["responses"]
+    for status in expected:
+        assert set(responses[str(status)]) == {"$ref"}, f"{status} must reuse components/responses"
+        shared = spec.resolve_ref(DOCUMENT, responses[str(status)])
+        assert list(shared["content"]) == ["application/problem+json"]
+
+
+def test_error_types_are_the_closed_list():
+    assert DOCUMENT["components"]["schemas"]["ErrorType"]["enum"] == list(ERROR_KINDS)
+
+
+def test_challenge_and_retry_after_headers():
+    responses = DOCUMENT["components"]["responses"]
+    assert responses["Unauthenticated"]["headers"]["WWW-Authenticate"]["required"] is True
+    assert responses["RateLimited"]["headers"]["Retry-After"]["schema"]["type"] == "integer"
+
+
+@pytest.mark.parametrize(("name", "good", "bad"), [("OrgId", "org-abc123", "org-"), ("DevinId", "devin-abc123", "devin_abc")])
+def test_id_patterns_and_examples(name, good, bad):
+    schema = DOCUMENT["components"]["parameters"][name]["schema"]
+    assert re.fullmatch(schema["pattern"].strip("^$"), good) and not re.fullmatch(schema["pattern"].strip("^$"), bad)
+    assert all(re.fullmatch(schema["pattern"].strip("^$"), example) for example in schema["examples"])
+
+
+def test_links_point_at_real_operations():
+    def links(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "links":
+                    yield from value.values()
+                else:
+                    yield from links(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from links(item)
+
+    found = list(links(DOCUMENT))
+    assert {link["operationId"] for link in found} >= set(OPERATIONS) - {"create_session", "list_sessions"}
+    assert all(link["operationId"] in OPERATIONS for link in found)
+
+
+def test_request_bodies_reject_unknown_properties():
+    for name in ("CreateSessionRequest", "SendMessageRequest", "ReplaceTagsRequest"):
+        assert DOCUMENT["components"]["schemas"][name]["additionalProperties"] is False
+
+
+def test_seed_schema_is_kept():
+    session = DOCUMENT["components"]["schemas"]["SessionResponse"]
+    assert session["required"] == ["session_id", "url", "status", "tags", "org_id", "created_at", "updated_at", "acus_consumed", "pull_requests"]
+    assert session["properties"]["status"]["enum"] == ["new", "claimed", "running", "exit", "error", "suspended", "resuming"]
+
+
+def test_unreadable_or_wrong_spec_is_a_spec_error(tmp_path):
+    with pytest.raises(spec.SpecError, match="cannot read"):
+        spec.read_document(tmp_path / "missing.yaml")
+    (tmp_path / "old.yaml").write_text("openapi: 3.0.3\n")
+    with pytest.raises(spec.SpecError, match="not an OpenAPI 3.1"):
+        spec.read_document(tmp_path / "old.yaml")
+    (tmp_path / "broken.yaml").write_text("openapi: [\n")
+    with pytest.raises(spec.SpecError, match="not valid YAML"):
+        spec.read_document(tmp_path / "broken.yaml")

@@ -1,0 +1,545 @@
+"""A zoo of deliberately broken sessions APIs: the mock with one contract rule broken in each.
+
+Each entry names the rule it breaks and the contract test meant to catch it. Breaks are made the
+way real servers break: a store method that does slightly the wrong thing, a serializer that drops
+a field, a middleware or proxy that rewrites answers.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+from mock_server import MockConfig, build
+from mock_server.auth import DEFAULT_CREDENTIALS, PERMISSIONS, Credential
+from mock_server.store import SLEEPABLE, SessionStore
+
+
+@dataclass(frozen=True)
+class Broken:
+    name: str
+    rule: str  # the rule the failure must name
+    select: str  # -k expression selecting the test meant for the rule
+    make: Callable[[], Any]  # -> ASGI app
+    description: str
+
+
+def mock(store: SessionStore | None = None, **config: Any) -> Any:
+    return build(MockConfig(**config), store=store or SessionStore()).app
+
+
+# -- a response-rewriting middleware, as a proxy in front of the API would be ------------------
+
+
+class Rewrite:
+    """Buffer each answer and let `response(request, status, headers, body)` rewrite it; `request(scope, body)`
+    may rewrite the request first."""
+
+    def __init__(self, app, response=None, request=None):
+        self.app, self.on_response, self.on_request = app, response, request
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        if self.on_request:
+            scope, body = self.on_request(dict(scope), body)
+        sent = False
+
+        async def replay():
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        started: dict = {}
+        parts: list[bytes] = []
+
+        async def capture(message):
+            if message["type"] == "http.response.start":
+                started.update(message)
+            elif message["type"] == "http.response.body":
+                parts.append(message.get("body", b""))
+
+        await self.app(scope, replay, capture)
+        status = started["status"]
+        headers = [(k.decode().lower(), v.decode()) for k, v in started.get("headers", [])]
+        out = b"".join(parts)
+        if self.on_response:
+            status, headers, out = self.on_response(scope, status, headers, out)
+        headers = [(k, v) for k, v in headers if k != "content-length"] + [("content-length", str(len(out)))]
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(k.encode(), v.encode()) for k, v in headers]})
+        await send({"type": "http.response.body", "body": out})
+
+
+def json_rewrite(match: Callable[[dict, int], bool], change: Callable[[Any, dict], Any]):
+    def response(scope, status, headers, body):
+        if match(scope, status):
+            try:
+                data = json.loads(body)
+            except ValueError:
+                return status, headers, body
+            body = json.dumps(change(data, scope)).encode()
+        return status, headers, body
+
+    return response
+
+
+def is_op(method: str, suffix: str | None):
+    def match(scope, status):
+        path = scope["path"]
+        if scope["method"] != method or status != 200:
+            return False
+        if suffix is None:
+            return path.endswith("/sessions")
+        if suffix == "":
+            return "/sessions/" in path and path.count("/") == 5
+        return path.endswith(suffix)
+
+    return match
+
+
+def query(scope) -> dict:
+    return parse_qs(scope.get("query_string", b"").decode())
+
+
+# -- broken stores --------------------------------------------------------------------------
+
+
+class ArchiveBumpsUpdatedAt(SessionStore):
+    def archive(self, tenant, session_id):
+        session = super().archive(tenant, session_id)
+        with self._lock:
+            stored = self._find(tenant, session_id)
+            stored.updated_at += 1  # "touch" on every archive, changed or not
+        return self.get(tenant, session_id)
+
+
+class UnarchiveBumpsUpdatedAt(SessionStore):
+    def unarchive(self, tenant, session_id):
+        super().unarchive(tenant, session_id)
+        with self._lock:
+            self._find(tenant, session_id).updated_at += 1
+        return self.get(tenant, session_id)
+
+
+class RacyArchive(SessionStore):
+    """Read, think, write: concurrent archives each see an active session and each bump the version clock."""
+
+    def archive(self, tenant, session_id):
+        snapshot = self.get(tenant, session_id)
+        if snapshot.archived:
+            return snapshot
+        time.sleep(0.05)
+        with self._lock:
+            stored = self._find(tenant, session_id)
+            stored.archived = True
+            if stored.status in SLEEPABLE:
+                stored.status, stored.status_detail = "suspended", "user_request"
+            stored.updated_at = max(stored.updated_at + 1, self.now())
+            answer = json.loads(json.dumps(stored.__dict__, default=lambda o: o.__dict__))
+        return self.get(tenant, session_id) if answer is None else _session_from(answer)
+
+
+def _session_from(data):
+    from mock_server.store import Message, Session
+
+    data = dict(data)
+    data["messages"] = [Message(**m) for m in data["messages"]]
+    return Session(**data)
+
+
+class ArchiveKeepsRunning(SessionStore):
+    def archive(self, tenant, session_id):
+        return self._apply(tenant, session_id, lambda s: setattr(s, "archived", True))
+
+
+class UnarchiveWakesUp(SessionStore):
+    def unarchive(self, tenant, session_id):
+        def change(s):
+            s.archived = False
+            s.status, s.status_detail = "running", "working"
+
+        return self._apply(tenant, session_id, change)
+
+
+class ArchivedAcceptsMessages(SessionStore):
+    @staticmethod
+    def _refuse_modification(session, *, terminal_too):
+        if terminal_too and session.status in ("exit", "error"):
+            from mock_server.store import SessionTerminated
+
+            raise SessionTerminated(session.id, session.tenant)
+
+
+class TerminatedAcceptsMessages(SessionStore):
+    @staticmethod
+    def _refuse_modification(session, *, terminal_too):
+        if session.archived:
+            from mock_server.store import SessionArchived
+
+            raise SessionArchived(session.id, session.tenant)
+
+
+class MessageDoesNotResume(SessionStore):
+    def send_message(self, tenant, session_id, text):
+        before = self.get(tenant, session_id)
+        super().send_message(tenant, session_id, text)
+
+        def keep(s):
+            s.status, s.status_detail = before.status, before.status_detail
+
+        return self._apply(tenant, session_id, keep)
+
+
+class TerminateIgnoresArchive(SessionStore):
+    def terminate(self, tenant, session_id, *, archive=False):
+        return super().terminate(tenant, session_id, archive=False)
+
+
+class NoopWritesBumpUpdatedAt(SessionStore):
+    def terminate(self, tenant, session_id, *, archive=False):
+        super().terminate(tenant, session_id, archive=archive)
+        with self._lock:
+            self._find(tenant, session_id).updated_at += 1
+        return self.get(tenant, session_id)
+
+
+class ReplaceTagsAppends(SessionStore):
+    def replace_tags(self, tenant, session_id, tags):
+        current = self.get(tenant, session_id).tags
+        return super().replace_tags(tenant, session_id, list(dict.fromkeys([*current, *tags])))
+
+
+class CachedList(SessionStore):
+    """Lists are served from a cache that lives two seconds."""
+
+    def __init__(self):
+        super().__init__()
+        self._cache: dict = {}
+
+    def list(self, tenant, *, archived=None, tags=()):
+        key = (tenant, archived, tuple(sorted(tags)))
+        hit = self._cache.get(key)
+        if hit and time.monotonic() - hit[0] < 2:
+            return hit[1]
+        result = super().list(tenant, archived=archived, tags=tags)
+        self._cache[key] = (time.monotonic(), result)
+        return result
+
+
+class FalseFilterIgnored(SessionStore):
+    def list(self, tenant, *, archived=None, tags=()):
+        return super().list(tenant, archived=None if archived is False else archived, tags=tags)
+
+
+class TagsMatchAny(SessionStore):
+    def list(self, tenant, *, archived=None, tags=()):
+        tags = list(tags)
+        if len(tags) <= 1:
+            return super().list(tenant, archived=archived, tags=tags)
+        seen, merged = set(), []
+        for tag in tags:
+            for s in super().list(tenant, archived=archived, tags=[tag]):
+                if s.id not in seen:
+                    seen.add(s.id)
+                    merged.append(s)
+        merged.sort(key=lambda s: s.sort_key(), reverse=True)
+        return merged
+
+
+class OldestFirst(SessionStore):
+    def list(self, tenant, *, archived=None, tags=()):
+        return list(reversed(super().list(tenant, archived=archived, tags=tags)))
+
+
+class ForeignSessionsVisible(SessionStore):
+    def _find(self, tenant, session_id):
+        session = self._sessions.get(session_id)
+        if session is None:
+            return super()._find(tenant, session_id)
+        return session  # looks the id up across all organizations
+
+
+class ArchiveArchivesSiblings(SessionStore):
+    """Archive is applied to every session sharing the first tag (a bulk update gone wrong)."""
+
+    def archive(self, tenant, session_id):
+        target = self.get(tenant, session_id)
+        if target.tags:
+            for other in super().list(tenant, tags=[target.tags[0]]):
+                if other.id != session_id:
+                    super().archive(tenant, other.id)
+        return super().archive(tenant, session_id)
+
+
+class NewSessionsAreNew(SessionStore):
+    def create(self, *args, **kwargs):
+        session = super().create(*args, **kwargs)
+        with self._lock:
+            stored = self._find(session.tenant, session.id)
+            stored.status, stored.status_detail = "new", None
+        return self.get(session.tenant, session.id)
+
+
+# -- broken edges (middleware) ----------------------------------------------------------------
+
+
+def errors_as_plain_json():
+    def response(scope, status, headers, body):
+        if status >= 400:
+            headers = [(k, "application/json" if k == "content-type" else v) for k, v in headers]
+        return status, headers, body
+
+    return Rewrite(mock(), response)
+
+
+def no_allow_on_405():
+    def response(scope, status, headers, body):
+        if status == 405:
+            headers = [(k, v) for k, v in headers if k != "allow"]
+        return status, headers, body
+
+    return Rewrite(mock(), response)
+
+
+def html_404_for_unknown_routes():
+    def response(scope, status, headers, body):
+        if status == 404 and b'"not_found"' in body:
+            return 404, [("content-type", "text/html")], b"<h1>Not Found</h1>"
+        return status, headers, body
+
+    return Rewrite(mock(), response)
+
+
+def no_www_authenticate():
+    def response(scope, status, headers, body):
+        if status == 401:
+            headers = [(k, v) for k, v in headers if k != "www-authenticate"]
+        return status, headers, body
+
+    return Rewrite(mock(), response)
+
+
+def content_type_ignored():
+    def request(scope, body):
+        headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-type"]
+        if body:
+            headers.append((b"content-type", b"application/json"))
+        scope["headers"] = headers
+        return scope, body
+
+    return Rewrite(mock(), request=request)
+
+
+def malformed_json_is_422():
+    def response(scope, status, headers, body):
+        if status == 400:
+            data = json.loads(body)
+            data.update(type="validation_error", title="Validation error", status=422,
+                        errors=[{"loc": ["body"], "msg": "Invalid JSON", "type": "json_invalid"}])
+            return 422, headers, json.dumps(data).encode()
+        return status, headers, body
+
+    return Rewrite(mock(), response)
+
+
+def only_first_validation_error():
+    def response(scope, status, headers, body):
+        if status == 422:
+            data = json.loads(body)
+            data["errors"] = data["errors"][:1]
+            return status, headers, json.dumps(data).encode()
+        return status, headers, body
+
+    return Rewrite(mock(), response)
+
+
+def zero_page_size_crashes():
+    def response(scope, status, headers, body):
+        if query(scope).get("first") == ["0"]:
+            data = {"type": "internal_error", "title": "Internal error", "status": 500,
+                    "detail": "ZeroDivisionError: division by zero", "instance": scope["path"], "errors": None}
+            return 500, [("content-type", "application/problem+json")], json.dumps(data).encode()
+        return status, headers, body
+
+    return Rewrite(mock(), response)
+
+
+def cursor_skips_an_item():
+    def change(data, scope):
+        if "after" in query(scope) and data.get("items"):
+            data["items"] = data["items"][1:]  # off by one when resuming from a cursor
+        return data
+
+    return Rewrite(mock(), json_rewrite(is_op("GET", None), change))
+
+
+def total_counts_the_page():
+    def change(data, scope):
+        data["total"] = len(data["items"])
+        return data
+
+    return Rewrite(mock(), json_rewrite(is_op("GET", None), change))
+
+
+def unknown_cursor_restarts():
+    def request(scope, body):
+        params = query(scope)
+        after = params.get("after", [""])[0]
+        if after and "." not in after:  # not one of ours: start from the beginning
+            params.pop("after")
+            from urllib.parse import urlencode
+
+            scope["query_string"] = urlencode(params, doseq=True).encode()
+        return scope, body
+
+    return Rewrite(mock(), request=request)
+
+
+def messages_newest_first():
+    def change(data, scope):
+        data["items"] = list(reversed(data["items"]))
+        return data
+
+    return Rewrite(mock(), json_rewrite(is_op("GET", "/messages"), change))
+
+
+def archive_response_drops_title():
+    def change(data, scope):
+        data["title"] = None
+        return data
+
+    return Rewrite(mock(), json_rewrite(is_op("POST", "/archive"), change))
+
+
+def responses_lack_acus():
+    def change(data, scope):
+        if isinstance(data, dict):
+            data.pop("acus_consumed", None)
+        return data
+
+    return Rewrite(mock(), json_rewrite(lambda scope, status: status == 200 and "/tags" not in scope["path"]
+                                        and scope["method"] == "GET" and scope["path"].count("/") == 5, change))
+
+
+def created_id_without_prefix():
+    def change(data, scope):
+        data["session_id"] = data["session_id"].removeprefix("devin-")
+        return data
+
+    return Rewrite(mock(), json_rewrite(is_op("POST", None), change))
+
+
+def viewer_may_manage():
+    credentials = tuple(Credential(c.token, c.org, PERMISSIONS, c.name) for c in DEFAULT_CREDENTIALS)
+    return mock(credentials=credentials)
+
+
+def org_taken_from_token():
+    """The organization in the path is ignored: the token's own is used."""
+    owners = {c.token: c.org for c in DEFAULT_CREDENTIALS}
+
+    def request(scope, body):
+        auth = dict(scope["headers"]).get(b"authorization", b"").decode()
+        org = owners.get(auth.removeprefix("Bearer "))
+        parts = scope["path"].split("/")
+        if org and len(parts) > 3 and parts[1] == "v3" and parts[2] == "organizations":
+            parts[3] = org
+            scope["path"] = "/".join(parts)
+            scope["raw_path"] = scope["path"].encode()
+        return scope, body
+
+    return Rewrite(mock(), request=request)
+
+
+ZOO = [
+    Broken("archive-bumps-updated-at", "archive_is_idempotent", "test_archive_is_idempotent and not interleaved",
+           lambda: mock(ArchiveBumpsUpdatedAt()), "archive touches updated_at on every call"),
+    Broken("unarchive-bumps-updated-at", "unarchive_is_idempotent", "test_unarchive_is_idempotent",
+           lambda: mock(UnarchiveBumpsUpdatedAt()), "unarchive touches updated_at on every call"),
+    Broken("racy-archive", "concurrent_archives_agree", "test_concurrent_archives_agree",
+           lambda: mock(RacyArchive()), "archive reads, sleeps, writes: concurrent calls answer different bodies"),
+    Broken("archive-response-drops-title", "write_agrees_with_read", "test_write_agrees_with_read",
+           archive_response_drops_title, "the archive response serializer drops the title"),
+    Broken("archive-keeps-running", "archive_puts_session_to_sleep", "test_archive_puts_session_to_sleep",
+           lambda: mock(ArchiveKeepsRunning()), "archive does not put a running session to sleep"),
+    Broken("unarchive-wakes-up", "unarchive_keeps_status", "test_unarchive_keeps_status",
+           lambda: mock(UnarchiveWakesUp()), "unarchive resets the status to running"),
+    Broken("archived-accepts-messages", "archived_session_refuses_modification",
+           "test_archived_session_refuses_modification",
+           lambda: mock(ArchivedAcceptsMessages()), "an archived session accepts messages and tag changes"),
+    Broken("terminated-accepts-messages", "terminated_session_refuses_messages",
+           "test_terminated_session_refuses_messages",
+           lambda: mock(TerminatedAcceptsMessages()), "a terminated session accepts messages"),
+    Broken("message-does-not-resume", "message_resumes_session", "test_message_resumes_session",
+           lambda: mock(MessageDoesNotResume()), "a message leaves a suspended session suspended"),
+    Broken("terminate-ignores-archive", "terminate_ends_session", "test_terminate_ends_session",
+           lambda: mock(TerminateIgnoresArchive()), "terminate?archive=true does not archive"),
+    Broken("noop-terminate-bumps-updated-at", "updated_at_is_monotonic", "test_updated_at_is_monotonic",
+           lambda: mock(NoopWritesBumpUpdatedAt()), "terminating a terminated session moves updated_at"),
+    Broken("replace-tags-appends", "replace_tags_sets_tags", "test_replace_tags_sets_tags",
+           lambda: mock(ReplaceTagsAppends()), "replace_tags adds to the tags instead of replacing them"),
+    Broken("archive-archives-siblings", "other_sessions_untouched", "test_other_sessions_untouched",
+           lambda: mock(ArchiveArchivesSiblings()), "archive also archives sessions sharing its first tag"),
+    Broken("new-sessions-are-new", "new_session_is_running", "test_new_session_is_running",
+           lambda: mock(NewSessionsAreNew()), "a created session starts as new, not running"),
+    Broken("messages-newest-first", "messages_start_with_prompt", "test_messages_start_with_prompt",
+           messages_newest_first, "messages are listed newest first"),
+    Broken("cached-list", "reads_see_writes", "test_reads_see_writes",
+           lambda: mock(CachedList()), "list_sessions is served from a two-second cache"),
+    Broken("false-filter-ignored", "is_archived_filter_is_exact", "test_is_archived_filter_is_exact",
+           lambda: mock(FalseFilterIgnored()), "is_archived=false lists archived sessions too"),
+    Broken("tags-match-any", "tags_filter_matches_all", "test_tags_filter_matches_all",
+           lambda: mock(TagsMatchAny()), "tags=a&tags=b matches sessions with either tag"),
+    Broken("cursor-skips-an-item", "pagination_returns_each_once", "test_pagination_returns_each_once and not any",
+           cursor_skips_an_item, "resuming from a cursor skips one session"),
+    Broken("total-counts-the-page", "page_is_consistent", "test_page_is_consistent",
+           total_counts_the_page, "total counts the page, not all matches"),
+    Broken("oldest-first", "list_is_newest_first", "test_list_is_newest_first",
+           lambda: mock(OldestFirst()), "sessions are listed oldest first"),
+    Broken("unknown-cursor-restarts", "unissued_cursor_is_422", "test_unissued_cursor_is_422",
+           unknown_cursor_restarts, "a cursor the server never issued restarts the list"),
+    Broken("no-www-authenticate", "requires_authentication", "test_requires_authentication and not before",
+           no_www_authenticate, "401 without WWW-Authenticate"),
+    Broken("viewer-may-manage", "requires_permission", "test_requires_permission",
+           viewer_may_manage, "a ViewOrgSessions token may archive, message, terminate"),
+    Broken("org-taken-from-token", "org_boundary_is_403", "test_org_boundary_is_403",
+           org_taken_from_token, "the path's organization is ignored in favour of the token's"),
+    Broken("foreign-sessions-visible", "foreign_session_is_not_found", "test_foreign_session_is_not_found and not absent",
+           lambda: mock(ForeignSessionsVisible()), "another organization's session is visible by id"),
+    Broken("errors-as-plain-json", "error_is_envelope", "test_error_is_envelope",
+           errors_as_plain_json, "errors are served as application/json"),
+    Broken("html-404", "unknown_route_is_not_found", "test_unknown_route_is_not_found",
+           html_404_for_unknown_routes, "unknown routes answer a framework's HTML 404"),
+    Broken("405-without-allow", "wrong_method_is_405_with_allow", "test_wrong_method_is_405_with_allow",
+           no_allow_on_405, "405 without an Allow header"),
+    Broken("content-type-ignored", "wrong_content_type_is_415", "test_wrong_content_type_is_415",
+           content_type_ignored, "any content type is read as JSON"),
+    Broken("malformed-json-422", "malformed_json_is_400", "test_malformed_json_is_400",
+           malformed_json_is_422, "malformed JSON answers 422 instead of 400"),
+    Broken("first-validation-error-only", "validation_error_locates_input", "test_validation_error_locates_input",
+           only_first_validation_error, "422 lists only the first validation error"),
+    Broken("zero-page-size-crashes", "no_server_error_on_bad_input", "test_validation_error_locates_input",
+           zero_page_size_crashes, "first=0 crashes with a 500"),
+    Broken("get-lacks-acus", "conforms_to_spec", "test_conforms_to_spec",
+           responses_lack_acus, "get_session omits a required field (acus_consumed)"),
+    Broken("created-id-without-prefix", "links_conform", "test_links_conform",
+           created_id_without_prefix, "create answers the session id without its devin- prefix"),
+    Broken("model:archived-accepts-messages", "archived_session_refuses_modification", "test_behaves_like_model",
+           lambda: mock(ArchivedAcceptsMessages()), "the model-based test finds the same break"),
+    Broken("model:tags-match-any", "tags_filter_matches_all", "test_behaves_like_model",
+           lambda: mock(TagsMatchAny()), "the model-based test finds the same break"),
+]
