@@ -8,9 +8,9 @@ requests see each change whole and a caller can never mutate the store by accide
 from __future__ import annotations
 
 import copy
-import itertools
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,8 +73,7 @@ class SessionStore:
         self._lock = threading.Lock()
         self._sessions: dict[str, Session] = {}
         self._clock = clock
-        self._counter = itertools.count(1)
-        self._new_id = new_id or (lambda: f"{next(self._counter):032x}")
+        self._new_id = new_id or (lambda: uuid.uuid4().hex)
 
     def now(self) -> int:
         return int(self._clock())
