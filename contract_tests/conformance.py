@@ -23,6 +23,7 @@ from contract_tests.client import ABSENT_PREFIX, Exchange, absent_id
 MUTATING = {"archive_session", "unarchive_session", "send_message", "terminate_session", "replace_tags"}
 BOOLEAN_QUERY = {"is_archived", "archive"}
 DEVIN_ID = re.compile(r"devin-[A-Za-z0-9]+")
+ORG_ID = re.compile(r"org-[A-Za-z0-9]+")
 
 
 def load_schema() -> Any:
@@ -109,8 +110,8 @@ ADDED = [negative_data_rejection, positive_data_acceptance]
 class Guard:
     """Keeps generated calls away from sessions this run did not create.
 
-    Reading calls may go anywhere. A modifying call (archive, unarchive, message, terminate, tags)
-    whose `devin_id` is well-formed is re-aimed, half the time at a session of this run's pool and
+    A call (modifying ones above all: archive, unarchive, message, terminate, tags) whose `devin_id`
+    is well-formed is re-aimed, half the time at a session of this run's pool and
     half the time at an id that cannot exist; a malformed id (negative data) names no session and is
     sent as generated.
     """
@@ -121,8 +122,8 @@ class Guard:
         self.created = created  # ids this run created (a Registry): kept as they are
 
     def apply(self, case: schemathesis.Case) -> None:
-        if case.operation.definition.raw.get("operationId") not in MUTATING:
-            return
+        # Reads are re-aimed too (they are safe anywhere): otherwise a generated id never names a
+        # session and no 200 body of get_session or list_messages would ever be checked.
         devin_id = (case.path_parameters or {}).get("devin_id")
         if not isinstance(devin_id, str) or not DEVIN_ID.fullmatch(devin_id):
             return

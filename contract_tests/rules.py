@@ -505,9 +505,10 @@ def unissued_cursor_is_422(exchange: Exchange) -> None:
       "`WWW-Authenticate: Bearer`, before any validation (§1, §5).")
 def requires_authentication(exchange: Exchange) -> None:
     name = "requires_authentication"
-    _error(name, exchange, 401, "unauthenticated")
+    _status(name, exchange, 401)
     if not exchange.headers.get("WWW-Authenticate", "").lower().startswith("bearer"):
         fail(name, "401 without `WWW-Authenticate: Bearer`", exchange)
+    _error(name, exchange, 401, "unauthenticated")
 
 
 @rule("A token without the operation's permission answers 403 `forbidden` (§1).")

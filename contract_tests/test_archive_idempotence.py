@@ -61,7 +61,7 @@ def test_concurrent_unarchives_agree(api, fresh):
 
 
 def test_write_agrees_with_read(api, fresh):
-    sid = fresh()["session_id"]
+    sid = fresh(title="Agreement check", playbook_id="playbook-contract")["session_id"]
     for write in (api.archive, api.unarchive, lambda s: api.send_message(s, "more"), api.terminate,
                   lambda s: api.terminate(s, archive=True), api.unarchive):
         rules.write_agrees_with_read(write(sid), api.get_session(sid))

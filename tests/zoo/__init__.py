@@ -7,8 +7,10 @@ a field, a middleware or proxy that rewrites answers.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import copy
 import json
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ class Broken:
     select: str  # -k expression selecting the test meant for the rule
     make: Callable[[], Any]  # -> ASGI app
     description: str
+    known_gap: str = ""  # why the suite does not catch it yet (the zoo marks it xfail)
 
 
 def mock(store: SessionStore | None = None, **config: Any) -> Any:
@@ -135,30 +138,41 @@ class UnarchiveBumpsUpdatedAt(SessionStore):
         return self.get(tenant, session_id)
 
 
+SNAPSHOT: contextvars.ContextVar = contextvars.ContextVar("snapshot", default=None)
+
+
 class RacyArchive(SessionStore):
-    """Read, think, write: concurrent archives each see an active session and each bump the version clock."""
+    """Archive decides from a snapshot read before a slow await (see `racy_archive`): concurrent calls
+    each see an active session, and each bumps the version clock."""
 
     def archive(self, tenant, session_id):
-        snapshot = self.get(tenant, session_id)
-        if snapshot.archived:
-            return snapshot
-        time.sleep(0.05)
+        snapshot = SNAPSHOT.get()
+        if snapshot is None or snapshot.archived:
+            return super().archive(tenant, session_id)
         with self._lock:
             stored = self._find(tenant, session_id)
             stored.archived = True
             if stored.status in SLEEPABLE:
                 stored.status, stored.status_detail = "suspended", "user_request"
-            stored.updated_at = max(stored.updated_at + 1, self.now())
-            answer = json.loads(json.dumps(stored.__dict__, default=lambda o: o.__dict__))
-        return self.get(tenant, session_id) if answer is None else _session_from(answer)
+            stored.updated_at = max(stored.updated_at, snapshot.updated_at) + 1
+            return copy.deepcopy(stored)
 
 
-def _session_from(data):
-    from mock_server.store import Message, Session
+def racy_archive():
+    store = RacyArchive()
+    app = mock(store)
 
-    data = dict(data)
-    data["messages"] = [Message(**m) for m in data["messages"]]
-    return Session(**data)
+    async def racy(scope, receive, send):
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"].endswith("/archive"):
+            parts = scope["path"].split("/")
+            try:
+                SNAPSHOT.set(store.get(parts[3], parts[5]))
+            except Exception:
+                SNAPSHOT.set(None)
+            await asyncio.sleep(0.05)  # an audit-log call between the read and the write
+        await app(scope, receive, send)
+
+    return racy
 
 
 class ArchiveKeepsRunning(SessionStore):
@@ -283,6 +297,15 @@ class ArchiveArchivesSiblings(SessionStore):
                 if other.id != session_id:
                     super().archive(tenant, other.id)
         return super().archive(tenant, session_id)
+
+
+class CreatedIdUppercased(SessionStore):
+    """create answers the id in another spelling than the one it stores: links lead nowhere."""
+
+    def create(self, *args, **kwargs):
+        session = super().create(*args, **kwargs)
+        session.id = session.id.upper().replace("DEVIN-", "devin-")
+        return session
 
 
 class NewSessionsAreNew(SessionStore):
@@ -471,7 +494,7 @@ ZOO = [
     Broken("unarchive-bumps-updated-at", "unarchive_is_idempotent", "test_unarchive_is_idempotent",
            lambda: mock(UnarchiveBumpsUpdatedAt()), "unarchive touches updated_at on every call"),
     Broken("racy-archive", "concurrent_archives_agree", "test_concurrent_archives_agree",
-           lambda: mock(RacyArchive()), "archive reads, sleeps, writes: concurrent calls answer different bodies"),
+           racy_archive, "archive reads, sleeps, writes: concurrent calls answer different bodies"),
     Broken("archive-response-drops-title", "write_agrees_with_read", "test_write_agrees_with_read",
            archive_response_drops_title, "the archive response serializer drops the title"),
     Broken("archive-keeps-running", "archive_puts_session_to_sleep", "test_archive_puts_session_to_sleep",
@@ -536,8 +559,8 @@ ZOO = [
            zero_page_size_crashes, "first=0 crashes with a 500"),
     Broken("get-lacks-acus", "conforms_to_spec", "test_conforms_to_spec",
            responses_lack_acus, "get_session omits a required field (acus_consumed)"),
-    Broken("created-id-without-prefix", "links_conform", "test_links_conform",
-           created_id_without_prefix, "create answers the session id without its devin- prefix"),
+    Broken("created-id-unusable", "links_conform", "test_links_conform",
+           lambda: mock(CreatedIdUppercased()), "create answers an id spelling that get_session does not know"),
     Broken("model:archived-accepts-messages", "archived_session_refuses_modification", "test_behaves_like_model",
            lambda: mock(ArchivedAcceptsMessages()), "the model-based test finds the same break"),
     Broken("model:tags-match-any", "tags_filter_matches_all", "test_behaves_like_model",

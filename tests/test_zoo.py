@@ -1,0 +1,44 @@
+"""The contract suite has teeth: each broken server of the zoo fails the test meant for its rule,
+and the failure names that rule; the correct mock passes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mock_server import create_app
+from mock_server.server import BackgroundServer
+from tests.zoo import ZOO
+
+SUITE = Path(__file__).resolve().parent.parent / "contract_tests"
+CREDENTIALS = ["--token", "cog_mock_admin", "--org", "org-mock", "--viewer-token", "cog_mock_viewer",
+               "--other-token", "cog_other_admin", "--other-org", "org-other"]
+
+
+def run_suite(app, *args: str) -> subprocess.CompletedProcess:
+    with BackgroundServer(app) as server:
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", str(SUITE), "-q", "-p", "no:cacheprovider", "--tb=short",
+             "-o", "addopts=", "--base-url", server.url, *CREDENTIALS, *args],
+            capture_output=True, text=True, timeout=600,
+        )
+
+
+@pytest.mark.parametrize("broken", [
+    pytest.param(b, id=b.name, marks=[pytest.mark.xfail(reason=b.known_gap, strict=True)] if b.known_gap else [])
+    for b in ZOO])
+def test_broken_server_is_caught(broken):
+    result = run_suite(broken.make(), "-k", broken.select, "-x")
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, f"{broken.name} ({broken.description}) was not caught:\n{output[-3000:]}"
+    assert f"contract rule `{broken.rule}` broken" in output, (
+        f"{broken.name} failed, but not on rule {broken.rule}:\n{output[-3000:]}")
+
+
+def test_correct_mock_passes_the_selections():
+    expression = " or ".join(f"({b.select})" for b in ZOO if not b.known_gap)
+    result = run_suite(create_app(), "-k", expression)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
