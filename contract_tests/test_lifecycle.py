@@ -62,9 +62,9 @@ def test_terminated_session_refuses_messages(api, fresh):
 def test_message_resumes_session(api, fresh):
     session = fresh()
     sid = session["session_id"]
-    api.archive(sid)
-    unarchived = api.unarchive(sid)
-    assert unarchived.json["status"] == "suspended", unarchived.render()
+    archived = api.archive(sid)
+    rules.archive_puts_session_to_sleep(session, archived)
+    rules.unarchive_keeps_status(archived.json, api.unarchive(sid))
     sent = api.send_message(sid, "Please carry on.")
     rules.message_resumes_session(sent, api.get_session(sid))
     rules.write_agrees_with_read(sent, api.get_session(sid))
