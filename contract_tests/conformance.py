@@ -104,6 +104,9 @@ def positive_data_acceptance(ctx, response, case):
 
 
 REPLACED = [builtin.negative_data_rejection, builtin.positive_data_acceptance]
+# DELETE terminates a session, which stays readable (§1): "a deleted resource is gone" does not apply.
+NOT_APPLICABLE = [builtin.use_after_free]
+EXCLUDED = REPLACED + NOT_APPLICABLE
 ADDED = [negative_data_rejection, positive_data_acceptance]
 
 

@@ -1,44 +1,66 @@
-"""Assemble the mock: connexion's stack with the pipeline route -> auth -> validate -> handle,
+"""Assemble the mock: the pipeline
+route -> prefer -> latency -> faults -> auth -> rate limit -> validate -> response validation -> handle,
 every error rendered by the envelope.
 
-connexion keeps what it does well (operation dispatch and parameter parsing, response
-validation, the docs page, error-handler plumbing); the stages whose order the contract fixes
-are this package's own middlewares, placed where connexion's would be.
+Every stage of the pipeline is this package's own middleware, in the order the contract fixes.
+connexion keeps what it does well around them: the error-handler plumbing that renders the
+envelope, the docs page (/docs/, from its 3.0.3 view of the spec) and the lifespan. Outside it
+all, the access log and CORS (outermost, so they see every answer, errors included); before
+routing, the 3.1 documents and the admin API (they are not product operations).
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from connexion import AsyncApp
-from connexion.middleware.context import ContextMiddleware
 from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
-from connexion.middleware.response_validation import ResponseValidationMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 
 from . import spec
+from .access_log import AccessLogMiddleware
+from .admin import PREFIX as ADMIN_PREFIX
+from .admin import AdminApi, AdminMiddleware
 from .auth import DEFAULT_CREDENTIALS, AuthMiddleware, Credential
+from .cors import cors_stage
+from .dispatch import DispatchMiddleware
+from .documents import DocumentsMiddleware
 from .envelope import register_error_handlers
+from .faults import FaultMiddleware, Latency, LatencyMiddleware
+from .fixtures import ADMIN_URI, FixtureReader, specs_registry
 from .handlers import SessionsApi
+from .prefer import PreferMiddleware
+from .rate_limit import RateLimit, RateLimitMiddleware, TokenBuckets
+from .response_validation import ResponseValidationMiddleware, compile_rules
 from .route import RouteMiddleware
 from .seed import seed_sessions
 from .spec_convert import to_openapi30
 from .store import SessionStore
 from .validate import RequestValidationMiddleware, compile_validators
 
+ADMIN_SPEC = spec.DEFAULT_SPEC.with_name("admin.yaml")
+
 
 @dataclass(frozen=True)
 class MockConfig:
     spec_path: Path = spec.DEFAULT_SPEC
     credentials: tuple[Credential, ...] = DEFAULT_CREDENTIALS
-    seed: int = 0
+    seed: int = 0  # the seeded sessions, and the draws of latency and faults
     validate_responses: bool = True
+    fixtures: Path | None = None  # starting sessions instead of the seeded ones
+    latency: Latency | None = None
+    fault_rate: float = 0.0
+    rate_limit: RateLimit | None = None
+    cors_origins: tuple[str, ...] = ()  # on top of localhost / 127.0.0.1 on any port
+    log_requests: bool = False  # one line per request on stdout
 
 
 @dataclass
@@ -49,40 +71,63 @@ class Mock:
     app: AsyncApp
     store: SessionStore
     handlers: SessionsApi = field(repr=False)
+    fixtures: FixtureReader = field(repr=False)
 
-    def reset(self) -> None:
-        """Back to the seeded sessions."""
-        tenants = {credential.org for credential in self.config.credentials}
-        self.store.replace_all(seed_sessions(self.config.seed, tenants, self.store.now()))
+    def reset(self) -> int:
+        """Back to the starting sessions (the seed, or the fixtures file read again); how many."""
+        if self.config.fixtures is not None:
+            sessions = self.fixtures.read(self.config.fixtures)
+        else:
+            tenants = {credential.org for credential in self.config.credentials}
+            sessions = seed_sessions(self.config.seed, tenants, self.store.now())
+        self.store.replace_all(sessions)
+        return len(sessions)
 
 
 def build(config: MockConfig | None = None, *, store: SessionStore | None = None) -> Mock:
     config = config or MockConfig()
     api = spec.load(config.spec_path)
+    admin_spec = spec.load(ADMIN_SPEC)
+    registry = specs_registry(api.document, admin_spec.document)
     store = store or SessionStore()
     handlers = SessionsApi(store)
-    app = AsyncApp(
-        __name__,
-        middlewares=[
-            ServerErrorMiddleware,
-            ExceptionMiddleware,
-            SwaggerUIMiddleware,
-            partial(RouteMiddleware, api=api),
-            partial(AuthMiddleware, credentials=config.credentials),
-            partial(RequestValidationMiddleware, validators=compile_validators(api)),
-            ResponseValidationMiddleware,
-            LifespanMiddleware,
-            ContextMiddleware,
-        ],
-    )
+    fixtures = FixtureReader(registry, config.credentials[0].org, store.now)
+    mock = Mock(config, None, store, handlers, fixtures)  # type: ignore[arg-type]  # the app is set below
+    admin = AdminApi(store, mock.reset, fixtures)
+    rng = random.Random(config.seed)
+    documents = {
+        "/openapi.yaml": config.spec_path.read_bytes(),
+        f"{ADMIN_PREFIX}/openapi.yaml": config.spec_path.read_bytes(),
+        f"{ADMIN_PREFIX}/admin.yaml": ADMIN_SPEC.read_bytes(),
+    }
+    stages: list[Any] = [
+        partial(AccessLogMiddleware) if config.log_requests else None,
+        cors_stage(config.cors_origins),
+        ServerErrorMiddleware,
+        ExceptionMiddleware,
+        partial(DocumentsMiddleware, documents=documents),
+        SwaggerUIMiddleware,
+        partial(AdminMiddleware, api=admin, spec=admin_spec,
+                validators=compile_validators(admin_spec, registry, ADMIN_URI)),
+        partial(RouteMiddleware, api=api),
+        PreferMiddleware,
+        partial(LatencyMiddleware, latency=config.latency, rng=rng) if config.latency else None,
+        partial(FaultMiddleware, rate=config.fault_rate, rng=rng) if config.fault_rate else None,
+        partial(AuthMiddleware, credentials=config.credentials),
+        partial(RateLimitMiddleware, buckets=TokenBuckets(config.rate_limit)) if config.rate_limit else None,
+        partial(RequestValidationMiddleware, validators=compile_validators(api)),
+        partial(ResponseValidationMiddleware, rules=compile_rules(api)) if config.validate_responses else None,
+        LifespanMiddleware,
+        partial(DispatchMiddleware, api=api, handlers=handlers),
+    ]
+    app = AsyncApp(__name__, middlewares=[stage for stage in stages if stage is not None])
     app.add_api(
         to_openapi30(api.document),
         resolver=Resolver(function_resolver=lambda operation_id: getattr(handlers, operation_id)),
-        validate_responses=config.validate_responses,
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/docs"),
     )
     register_error_handlers(app)
-    mock = Mock(config, app, store, handlers)
+    mock.app = app
     mock.reset()
     return mock
 

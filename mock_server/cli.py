@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from . import spec
 from .app import MockConfig, build
 from .auth import DEFAULT_CREDENTIALS, Credential, load_credentials
+from .cors import is_origin
+from .faults import Latency, parse_fault_rate
+from .rate_limit import RateLimit
 from .server import listen, make_server, url_of
 from .yaml_files import FileError
 
@@ -27,14 +31,57 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8080, help="port to bind, 0 for any free one (default: %(default)s)")
     p.add_argument("--spec", type=Path, default=spec.DEFAULT_SPEC, help="OpenAPI 3.1 file (default: the shipped spec)")
     p.add_argument("--tokens", type=Path, help="YAML file of tokens replacing the defaults (see README)")
-    p.add_argument("--seed", type=int, default=0, help="seed for the generated sessions (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed for the generated sessions and for latency and fault draws (default: %(default)s)")
+    p.add_argument("--fixtures", type=Path, help="YAML or JSON file of starting sessions, instead of the seeded ones")
+    p.add_argument("--latency", type=_option(Latency.parse), metavar="MS",
+                   help="delay every API answer: 50, or a range 50-300 (milliseconds)")
+    p.add_argument("--fault-rate", type=_option(parse_fault_rate), default=0.0, metavar="FRACTION",
+                   help="answer this fraction of API requests with a 500, 502 or 504, e.g. 0.05")
+    p.add_argument("--rate-limit", type=_option(RateLimit.parse), metavar="N/PERIOD",
+                   help="per-token limit answering 429 with Retry-After, e.g. 20/s, 100/min")
+    p.add_argument("--cors-origin", action="append", default=[], type=_option(_origin), metavar="ORIGIN",
+                   help="allow this browser origin too (repeatable); localhost and 127.0.0.1 on any port always are")
+    p.add_argument("--quiet", action="store_true", help="no log line per request")
     return p
+
+
+def _option(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """An argparse type whose ValueError message is shown as it is."""
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return convert
+
+
+def _origin(text: str) -> str:
+    if not is_origin(text):
+        raise ValueError(f"an origin looks like http://host:port, not {text!r}")
+    return text.rstrip("/")
 
 
 def describe_credentials(credentials: tuple[Credential, ...]) -> str:
     return "\n".join(
         f"    {c.token:<18} {c.org:<12} {', '.join(sorted(c.permissions))}" for c in credentials
     )
+
+
+def describe_options(args: argparse.Namespace) -> str:
+    """One line per behaviour switched on, so nobody wonders why answers are slow or failing."""
+    lines = []
+    if args.latency:
+        low, high = args.latency.low_ms, args.latency.high_ms
+        lines.append(f"  Latency    {low:g} ms" if low == high else f"  Latency    {low:g}-{high:g} ms")
+    if args.fault_rate:
+        lines.append(f"  Faults     {args.fault_rate:.1%} of requests answer 500, 502 or 504")
+    if args.rate_limit:
+        lines.append(f"  Rate limit {args.rate_limit.text} per token (429 with Retry-After)")
+    if args.cors_origin:
+        lines.append(f"  CORS       localhost and 127.0.0.1 on any port, and {', '.join(args.cors_origin)}")
+    lines.append("  Requests are logged one per line; --quiet turns that off." if not args.quiet else "")
+    return "".join(line + "\n" for line in lines if line)
 
 
 def fail(message: str) -> NoReturn:
@@ -48,7 +95,11 @@ def main(argv: list[str] | None = None) -> None:
         parser().error(f"--port must be between 0 and 65535, not {args.port}")
     try:
         credentials = load_credentials(args.tokens) if args.tokens else DEFAULT_CREDENTIALS
-        mock = build(MockConfig(spec_path=args.spec, credentials=credentials, seed=args.seed))
+        mock = build(MockConfig(
+            spec_path=args.spec, credentials=credentials, seed=args.seed, fixtures=args.fixtures,
+            latency=args.latency, fault_rate=args.fault_rate, rate_limit=args.rate_limit,
+            cors_origins=tuple(args.cors_origin), log_requests=not args.quiet,
+        ))
     except FileError as exc:
         fail(str(exc))
     try:
@@ -57,12 +108,15 @@ def main(argv: list[str] | None = None) -> None:
         fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
     url = url_of(sock)
     org = credentials[0].org
+    source = f"Fixtures {args.fixtures}" if args.fixtures else f"Seed {args.seed}"
     print(
         f"Sessions mock listening on {url}\n"
-        f"  API docs   {url}/docs/\n"
+        f"  API docs   {url}/docs/   (OpenAPI 3.1: {url}/openapi.yaml)\n"
+        f"  Admin      {url}/_mock/   (no token; described in {url}/_mock/admin.yaml)\n"
         f"  Tokens (Authorization: Bearer <token>):\n{describe_credentials(credentials)}\n"
         f"  Try        curl -H 'Authorization: Bearer {credentials[0].token}' {url}/v3/organizations/{org}/sessions\n"
-        f"  Seed {args.seed}: {len(mock.store.list(org))} sessions in {org}. Ctrl-C to stop.",
+        f"{describe_options(args)}"
+        f"  {source}: {len(mock.store.list(org))} sessions in {org}. Ctrl-C to stop.",
         flush=True,
     )
     make_server(mock.app).run(sockets=[sock])

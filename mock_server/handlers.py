@@ -11,9 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from connexion import context
-
-from .auth import credential_of
+from .auth import Credential
 from .envelope import ApiError
 from .pagination import CursorCodec, paginate
 from .store import Session, SessionArchived, SessionNotFound, SessionStore, SessionTerminated
@@ -27,7 +25,7 @@ def session_response(session: Session, *, detailed: bool) -> dict[str, Any]:
     attributes = session.attributes
     body = {
         "session_id": session.id,
-        "url": f"https://app.devin.ai/sessions/{session.id.removeprefix(SESSION_PREFIX)}",
+        "url": attributes.get("url") or f"https://app.devin.ai/sessions/{session.id.removeprefix(SESSION_PREFIX)}",
         "status": session.status,
         "status_detail": session.status_detail,
         "tags": list(session.tags),
@@ -79,14 +77,13 @@ def lifecycle_errors() -> Iterator[None]:
 
 
 class SessionsApi:
-    """The handlers connexion resolves by operationId."""
+    """The handlers, by operationId; the handle stage calls them with typed arguments."""
 
     def __init__(self, store: SessionStore, cursors: CursorCodec | None = None) -> None:
         self.store = store
         self.cursors = cursors or CursorCodec()
 
-    async def create_session(self, org_id: str, body: dict[str, Any]) -> Json:
-        credential = credential_of(context.scope)
+    async def create_session(self, org_id: str, body: dict[str, Any], credential: Credential | None = None) -> Json:
         session = self.store.create(
             org_id,
             body["prompt"],

@@ -8,6 +8,7 @@ requests see each change whole and a caller can never mutate the store by accide
 from __future__ import annotations
 
 import copy
+import dataclasses
 import threading
 import time
 import uuid
@@ -41,7 +42,7 @@ class SessionTerminated(StoreError):
     pass
 
 
-@dataclass
+@dataclass(frozen=True)
 class Message:
     event_id: str
     source: str  # "user" or "devin"
@@ -67,6 +68,24 @@ class Session:
     def sort_key(self) -> tuple[int, str]:
         return (self.created_at, self.id)
 
+    def copy(self) -> Session:
+        """A copy sharing nothing mutable with this session (what copy.deepcopy gives, many times faster)."""
+        return Session(
+            self.id, self.tenant, self.status, self.status_detail, self.created_at, self.updated_at, self.archived,
+            list(self.tags), self.title, list(self.messages), _copy_json(self.attributes),
+        )
+
+
+def _copy_json(value: Any) -> Any:
+    """A deep copy of JSON-like data (dicts, lists, scalars); anything else is deep-copied."""
+    if isinstance(value, dict):
+        return {key: _copy_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy_json(item) for item in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return copy.deepcopy(value)
+
 
 class SessionStore:
     def __init__(self, clock: Callable[[], float] = time.time, new_id: Callable[[], str] | None = None) -> None:
@@ -82,21 +101,25 @@ class SessionStore:
 
     def replace_all(self, sessions: Iterable[Session]) -> None:
         """Drop every session and load `sessions` (the seed, or a fixtures file)."""
-        fresh = {s.id: copy.deepcopy(s) for s in sessions}
+        fresh = {s.id: s.copy() for s in sessions}
         with self._lock:
             self._sessions = fresh
 
     def put(self, session: Session) -> Session:
         """Insert or overwrite one session as given (administration, not a lifecycle step)."""
         with self._lock:
-            self._sessions[session.id] = copy.deepcopy(session)
-            return copy.deepcopy(session)
+            self._sessions[session.id] = session.copy()
+            return session.copy()
+
+    def override(self, tenant: str, session_id: str, change: Callable[[Session], None]) -> Session:
+        """Apply `change` with no lifecycle rule checked (administration); `updated_at` moves if it changed."""
+        return self._apply(tenant, session_id, change)
 
     # -- reads -----------------------------------------------------------------------------
 
     def get(self, tenant: str, session_id: str) -> Session:
         with self._lock:
-            return copy.deepcopy(self._find(tenant, session_id))
+            return self._find(tenant, session_id).copy()
 
     def list(
         self,
@@ -116,7 +139,7 @@ class SessionStore:
                 and required.issubset(s.tags)
             ]
             matches.sort(key=Session.sort_key, reverse=True)
-            return copy.deepcopy(matches)
+            return [s.copy() for s in matches]
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -146,7 +169,7 @@ class SessionStore:
                 attributes=dict(attributes or {}),
             )
             self._sessions[session_id] = session
-            return copy.deepcopy(session)
+            return session.copy()
 
     def archive(self, tenant: str, session_id: str) -> Session:
         def change(session: Session) -> None:
@@ -210,8 +233,8 @@ class SessionStore:
         """Run `change` atomically; `updated_at` moves only if the session really changed."""
         with self._lock:
             session = self._find(tenant, session_id)
-            before = copy.deepcopy(session)
+            before = session.copy()
             change(session)
             if session != before:
                 session.updated_at = max(session.updated_at, self.now())
-            return copy.deepcopy(session)
+            return session.copy()

@@ -67,27 +67,43 @@ def _describe(error: jsonschema_rs.ValidationError, loc: list[str | int]) -> lis
         return [field_error(location + [kind.property], "Field required", "missing")]
     if isinstance(kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties):
         return [field_error(location + [name], f"Unknown property {name!r}", "extra_forbidden") for name in kind.unexpected]
-    message = error.message if len(error.message) <= MAX_MESSAGE else error.message[: MAX_MESSAGE - 1] + "…"
-    return [field_error(location, message, _snake(type(kind).__name__))]
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.Enum):
+        # jsonschema-rs names only the first two options; a reader needs them all.
+        allowed = ", ".join(json.dumps(option) for option in kind.options)
+        return [field_error(location, _shorten(f"{json.dumps(error.instance)} is not one of {allowed}"), "enum")]
+    return [field_error(location, _shorten(error.message), _snake(type(kind).__name__))]
+
+
+def schema_errors(validator: jsonschema_rs.Draft202012Validator, value: Any, loc: list[str | int]) -> list[dict[str, Any]]:
+    """Every failure of `value`, as `errors` entries located under `loc`."""
+    return [entry for error in validator.iter_errors(value) for entry in _describe(error, loc)]
+
+
+def _shorten(message: str) -> str:
+    return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 1] + "…"
+
 
 
 class OperationValidator:
     """Compiled validators for one operation's parameters and body."""
 
-    def __init__(self, operation: Operation, registry: jsonschema_rs.Registry) -> None:
-        def compile(pointer: str) -> jsonschema_rs.Draft202012Validator:
-            uri = f"{SPEC_URI}#{quote(pointer, safe='/~')}"
-            return jsonschema_rs.Draft202012Validator({"$ref": uri}, registry=registry)
-
+    def __init__(self, operation: Operation, registry: jsonschema_rs.Registry, uri: str = SPEC_URI) -> None:
         self.operation = operation
-        self.parameters = [(parameter, compile(parameter.schema_pointer)) for parameter in operation.parameters]
-        self.body = compile(operation.body_pointer) if operation.body_pointer else None
+        self.parameters = [
+            (parameter, compile_schema(registry, uri, parameter.schema_pointer)) for parameter in operation.parameters
+        ]
+        self.body = compile_schema(registry, uri, operation.body_pointer) if operation.body_pointer else None
 
     def parameter_errors(self, scope: Scope) -> list[dict[str, Any]]:
+        return self.read_parameters(scope)[1]
+
+    def read_parameters(self, scope: Scope) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The parameters as their schema types (absent ones at their default), and every error."""
         query: dict[str, list[str]] = {}
         for key, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
             query.setdefault(key, []).append(value)
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        headers: dict[str, str] | None = None
+        arguments: dict[str, Any] = {}
         errors: list[dict[str, Any]] = []
         for parameter, validator in self.parameters:
             location, name, schema = parameter.location, parameter.name, parameter.schema
@@ -98,10 +114,14 @@ class OperationValidator:
                 if raw is not None and schema.get("type") != "array":
                     raw = raw[-1]
             else:
+                if headers is None:
+                    headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
                 raw = headers.get(name.lower())
             if raw is None:
                 if parameter.required:
                     errors.append(field_error([location, name], "Field required", "missing"))
+                elif "default" in schema:
+                    arguments[name] = schema["default"]
                 continue
             if isinstance(raw, list):
                 value: Any = [_coerce(item, schema.get("items", {})) for item in raw]
@@ -109,7 +129,8 @@ class OperationValidator:
                 value = _coerce(raw, schema)
             for error in validator.iter_errors(value):
                 errors.extend(_describe(error, [location, name]))
-        return errors
+            arguments[name] = value
+        return arguments, errors
 
     def body_errors(self, body: Any) -> list[dict[str, Any]]:
         if self.body is None:
@@ -183,10 +204,18 @@ def decode_body(raw: bytes, content_type: tuple[str, str] | None) -> Any:
     return parse_json(raw, charset) if raw else _MISSING
 
 
-def compile_validators(api: ApiSpec) -> dict[str, OperationValidator]:
-    """Every operation's validators, by operationId (at start-up, so a bad schema fails early)."""
-    registry = jsonschema_rs.Registry([(SPEC_URI, api.document)])
-    return {op_id: OperationValidator(op, registry) for op_id, op in api.operations.items()}
+def compile_schema(registry: jsonschema_rs.Registry, uri: str, pointer: str) -> jsonschema_rs.Draft202012Validator:
+    """A validator for the schema at `pointer` in the document registered as `uri`."""
+    return jsonschema_rs.Draft202012Validator({"$ref": f"{uri}#{quote(pointer, safe='/~')}"}, registry=registry)
+
+
+def compile_validators(
+    api: ApiSpec, registry: jsonschema_rs.Registry | None = None, uri: str = SPEC_URI
+) -> dict[str, OperationValidator]:
+    """Every operation's validators, by operationId (at start-up, so a bad schema fails early).
+    `registry` holds `api.document` as `uri`, and any document its `$ref`s point into."""
+    registry = registry or jsonschema_rs.Registry([(uri, api.document)])
+    return {op_id: OperationValidator(op, registry, uri) for op_id, op in api.operations.items()}
 
 
 class RequestValidationMiddleware:
@@ -203,7 +232,12 @@ class RequestValidationMiddleware:
                 raw = await read_body(receive)
                 body = decode_body(raw, _content_type(scope))
                 receive = replay(raw)
-            errors = validator.parameter_errors(scope) + validator.body_errors(body)
+                if body is not _MISSING:
+                    scope.setdefault("state", {})["body"] = body
+            arguments, errors = validator.read_parameters(scope)
+            errors += validator.body_errors(body)
+            # Handed on, so that the handle stage does not parse the request again.
+            scope.setdefault("state", {})["arguments"] = arguments
             if errors:
                 summary = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors[:3])
                 raise ApiError("validation_error", f"The request is invalid: {summary}.", errors=errors)

@@ -1,0 +1,69 @@
+"""One log line per request (method, path, status, ms) on stdout; `--quiet` turns it off."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+
+from conftest import ADMIN, SESSIONS, free_port
+from mock_server import MockConfig, build
+from mock_server.access_log import AccessLogMiddleware
+
+LINE = re.compile(r"^(?P<method>[A-Z]+) (?P<target>\S+) (?P<status>\d{3}|-) (?P<ms>\d+\.\d)ms$")
+
+
+def logged(capsys) -> list[re.Match]:
+    lines = capsys.readouterr().out.splitlines()
+    return [LINE.match(line) for line in lines]
+
+
+def test_one_line_per_request_with_method_path_status_and_time(capsys):
+    with build(MockConfig(log_requests=True)).app.test_client() as client:
+        client.get(SESSIONS + "?first=2", headers=ADMIN)
+        client.get(SESSIONS)
+        client.post("/_mock/reset")
+    first, second, third = logged(capsys)
+    assert (first["method"], first["target"], first["status"]) == ("GET", SESSIONS + "?first=2", "200")
+    assert (second["target"], second["status"]) == (SESSIONS, "401")
+    assert (third["method"], third["target"], third["status"]) == ("POST", "/_mock/reset", "200")
+
+
+def test_quiet_by_default_for_embedded_use(capsys):
+    with build().app.test_client() as client:
+        client.get(SESSIONS, headers=ADMIN)
+    assert capsys.readouterr().out == ""
+
+
+def test_a_crash_is_logged_as_500():
+    async def crash(scope, receive, send):
+        raise RuntimeError("boom")
+
+    stream = io.StringIO()
+    scope = {"type": "http", "method": "GET", "path": "/x", "headers": []}
+    with pytest.raises(RuntimeError):
+        asyncio.run(AccessLogMiddleware(crash, stream=stream)(scope, None, None))
+    assert LINE.match(stream.getvalue().strip())["status"] == "500"
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_the_cli_logs_unless_quiet(quiet):
+    port = free_port()
+    command = [sys.executable, "-m", "mock_server", "--port", str(port)] + (["--quiet"] if quiet else [])
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        banner = ""
+        while "Ctrl-C" not in banner and process.poll() is None:
+            banner += process.stdout.readline()
+        assert "/docs/" in banner and "/_mock/" in banner
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{SESSIONS}", headers=ADMIN)
+        urllib.request.urlopen(request, timeout=10).read()
+    finally:
+        process.terminate()
+        rest, _ = process.communicate(timeout=10)
+    assert (f"GET {SESSIONS} 200 " in rest) is not quiet

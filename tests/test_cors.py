@@ -1,0 +1,73 @@
+"""CORS for local frontends: preflights, allowed origins, headers a UI must read, errors too."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import ADMIN, SESSIONS
+from mock_server import MockConfig, build
+from mock_server.cli import parser
+
+
+def preflight(client, origin: str, method: str = "POST"):
+    return client.options(SESSIONS, headers={
+        "Origin": origin, "Access-Control-Request-Method": method,
+        "Access-Control-Request-Headers": "authorization, content-type, prefer",
+    })
+
+
+@pytest.mark.parametrize("origin", ["http://localhost:5173", "http://127.0.0.1:3000", "https://localhost", "http://[::1]:8000"])
+def test_preflight_from_a_local_origin_is_allowed(client, origin):
+    response = preflight(client, origin)
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == origin
+    assert "POST" in response.headers["access-control-allow-methods"]
+    assert "authorization" in response.headers["access-control-allow-headers"].lower()
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", "http://localhost.evil.example", "http://localhost:3000.evil.example"])
+def test_other_origins_are_not_allowed(client, origin):
+    response = preflight(client, origin)
+    assert response.status_code == 400
+    assert "access-control-allow-origin" not in response.headers
+    assert "access-control-allow-origin" not in client.get(SESSIONS, headers={**ADMIN, "Origin": origin}).headers
+
+
+def test_cors_origin_adds_an_origin():
+    with build(MockConfig(cors_origins=("https://app.example.test",))).app.test_client() as client:
+        assert preflight(client, "https://app.example.test").headers["access-control-allow-origin"] == "https://app.example.test"
+
+
+def test_answers_expose_the_headers_a_ui_reads(client):
+    response = client.get(SESSIONS, headers={**ADMIN, "Origin": "http://localhost:5173"})
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == "http://localhost:5173"
+    exposed = {h.strip().lower() for h in response.headers["access-control-expose-headers"].split(",")}
+    assert {"retry-after", "www-authenticate", "allow"} <= exposed
+
+
+@pytest.mark.parametrize("headers, status", [({}, 401), ({**ADMIN, "Prefer": "code=429"}, 429)])
+def test_error_answers_carry_cors_headers(client, headers, status):
+    response = client.get(SESSIONS, headers={**headers, "Origin": "http://localhost:5173"})
+    assert response.status_code == status
+    assert response.headers["access-control-allow-origin"] == "http://localhost:5173"
+
+
+def test_405_and_404_carry_cors_headers(client):
+    for method, path, status in (("PATCH", SESSIONS, 405), ("GET", "/nowhere", 404)):
+        response = client.request(method, path, headers={"Origin": "http://localhost:5173"})
+        assert response.status_code == status
+        assert response.headers["access-control-allow-origin"] == "http://localhost:5173"
+
+
+def test_an_options_request_that_is_no_preflight_is_still_405(client):
+    response = client.options(SESSIONS)
+    assert response.status_code == 405 and "GET" in response.headers["allow"]
+
+
+def test_cli_option_is_repeatable_and_checked(capsys):
+    args = parser().parse_args(["--cors-origin", "https://a.test", "--cors-origin", "http://b.test:8000/"])
+    assert args.cors_origin == ["https://a.test", "http://b.test:8000"]
+    with pytest.raises(SystemExit):
+        parser().parse_args(["--cors-origin", "localhost:3000"])
+    assert "origin looks like" in capsys.readouterr().err

@@ -1,0 +1,36 @@
+"""The 3.1 documents as written, and the interactive docs page."""
+
+from __future__ import annotations
+
+import yaml
+
+from mock_server.app import ADMIN_SPEC
+from mock_server.spec import DEFAULT_SPEC
+
+
+def test_the_31_product_document_is_served_as_written(client):
+    for path in ("/openapi.yaml", "/_mock/openapi.yaml"):
+        response = client.get(path)
+        assert response.status_code == 200 and response.content == DEFAULT_SPEC.read_bytes()
+        assert yaml.safe_load(response.content)["openapi"].startswith("3.1")
+
+
+def test_the_admin_document_is_served_next_to_the_product_one(client):
+    response = client.get("/_mock/admin.yaml")
+    assert response.status_code == 200 and response.content == ADMIN_SPEC.read_bytes()
+    assert "openapi.yaml#/components/schemas/SessionResponse" in response.text
+
+
+def test_the_docs_page_and_its_document_work(client):
+    page = client.get("/docs/")
+    assert page.status_code == 200 and "swagger-ui" in page.text.lower()
+    document = client.get("/openapi.json").json()
+    assert "/v3/organizations/{org_id}/sessions/{devin_id}/archive" in document["paths"]
+
+
+def test_the_admin_spec_is_a_valid_31_document():
+    from openapi_spec_validator import validate
+    from openapi_spec_validator.readers import read_from_filename
+
+    document, base_uri = read_from_filename(str(ADMIN_SPEC))
+    validate(document, base_uri=base_uri)

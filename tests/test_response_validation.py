@@ -1,0 +1,72 @@
+"""The mock checks its own answers: one that would break the spec is a 500 in the envelope."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import ADMIN, SESSIONS
+from mock_server import MockConfig, build, handlers
+from mock_server.response_validation import compile_rules, problem_with
+from mock_server.spec import load
+
+
+@pytest.fixture(scope="module")
+def rules():
+    api = load()
+    return api, compile_rules(api)
+
+
+def check(rules, operation_id: str, status: int, headers: dict[str, str], body: bytes):
+    api, compiled = rules
+    raw = [(k.encode(), v.encode()) for k, v in headers.items()]
+    return problem_with(compiled[operation_id].get(status), status, raw, body)
+
+
+JSON = {"content-type": "application/json"}
+
+
+def test_a_documented_answer_passes(rules):
+    assert check(rules, "replace_tags", 200, JSON, b'{"tags": ["a"]}') is None
+
+
+@pytest.mark.parametrize("status, headers, body, words", [
+    (201, JSON, b'{"tags": []}', "status 201 is not documented"),
+    (200, {"content-type": "text/plain"}, b"{}", "content type text/plain"),
+    (200, JSON, b'{"tags": [1]}', "tags/0"),
+    (200, JSON, b"{", "not JSON"),
+    (200, JSON, b"{}", '"tags" is a required property'),
+    (429, {"content-type": "application/problem+json"}, b"{}", "retry-after"),
+])
+def test_each_kind_of_break_is_named(rules, status, headers, body, words):
+    assert words in check(rules, "replace_tags", status, headers, body)
+
+
+def test_every_documented_status_has_a_rule(rules):
+    api, compiled = rules
+    for operation in api.operations.values():
+        assert set(compiled[operation.operation_id]) == set(operation.statuses)
+
+
+def test_a_handler_answer_off_the_schema_is_a_500_envelope(client, new_session, monkeypatch):
+    real = handlers.session_response
+    monkeypatch.setattr(handlers, "session_response", lambda s, detailed: {**real(s, detailed=detailed), "created_at": "yesterday"})
+    response = client.get(f"{SESSIONS}/{new_session['session_id']}", headers=ADMIN)
+    assert response.status_code == 500 and response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["type"] == "internal_error" and "get_session" in body["detail"] and "created_at" in body["detail"]
+
+
+def test_an_undocumented_status_from_a_handler_is_a_500(client, new_session, monkeypatch):
+    async def created(self, org_id, devin_id):
+        return {"tags": []}, 201, {"Content-Type": "application/json"}
+
+    monkeypatch.setattr(handlers.SessionsApi, "get_session", created)
+    response = client.get(f"{SESSIONS}/{new_session['session_id']}", headers=ADMIN)
+    assert response.status_code == 500 and "201 is not documented" in response.json()["detail"]
+
+
+def test_validation_can_be_switched_off():
+    mock = build(MockConfig(validate_responses=False))
+    session = mock.store.list("org-mock")[0]
+    with mock.app.test_client() as client:
+        assert client.get(f"{SESSIONS}/{session.id}", headers=ADMIN).status_code == 200
