@@ -30,19 +30,10 @@ OPTIONS: dict[str, tuple[str, str]] = {
 
 
 def default_spec_path() -> Path:
-    """The spec shipped with the kit: next to the package when installed, or in the repository."""
-    try:  # the kit ships the spec as the `sessions_spec` package
-        from sessions_spec import OPENAPI_PATH  # noqa: PLC0415
+    """The spec shipped with the kit (the `sessions_spec` package, installed alongside)."""
+    from sessions_spec import OPENAPI_PATH
 
-        if Path(OPENAPI_PATH).is_file():
-            return Path(OPENAPI_PATH)
-    except Exception:  # pragma: no cover - a bare checkout of contract_tests alone
-        pass
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "openapi.yaml", here.parent / "spec" / "openapi.yaml"):
-        if candidate.is_file():
-            return candidate
-    return here.parent / "spec" / "openapi.yaml"
+    return Path(OPENAPI_PATH)
 
 
 @dataclass

@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .envelope import ApiError
 from .route import operation_of
-from .spec import ApiSpec, resolve_ref
+from .spec import ApiSpec, escape_pointer, resolve_ref
 from .validate import MAX_MESSAGE, SPEC_URI, compile_schema
 
 logger = logging.getLogger("mock_server")
@@ -33,10 +33,6 @@ class ResponseRule:
 
     media_types: dict[str, jsonschema_rs.Draft202012Validator | None]  # media type -> body schema
     required_headers: frozenset[str]  # lower case
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 def compile_rules(api: ApiSpec, registry: jsonschema_rs.Registry | None = None, uri: str = SPEC_URI) -> dict[str, dict[int, ResponseRule]]:
@@ -55,7 +51,7 @@ def compile_rules(api: ApiSpec, registry: jsonschema_rs.Registry | None = None, 
             response = resolve_ref(api.document, raw)
             media_types = {
                 media_type.lower(): (
-                    compile_schema(registry, uri, f"{pointer}/content/{_escape(media_type)}/schema") if "schema" in content else None
+                    compile_schema(registry, uri, f"{pointer}/content/{escape_pointer(media_type)}/schema") if "schema" in content else None
                 )
                 for media_type, content in response.get("content", {}).items()
             }

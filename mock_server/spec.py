@@ -69,7 +69,8 @@ def read_document(path: str | Path) -> dict[str, Any]:
     return document
 
 
-def _escape_pointer(token: str) -> str:
+def escape_pointer(token: str) -> str:
+    """`token` as one JSON pointer segment."""
     return token.replace("~", "~0").replace("/", "~1")
 
 
@@ -101,9 +102,9 @@ def index(document: dict[str, Any]) -> ApiSpec:
             op = path_item.get(method)
             if op is None:
                 continue
-            pointer = f"/paths/{_escape_pointer(template)}/{method}"
+            pointer = f"/paths/{escape_pointer(template)}/{method}"
             parameters: dict[tuple[str, str], Parameter] = {}
-            declared = [(f"/paths/{_escape_pointer(template)}/parameters", shared_parameters),
+            declared = [(f"/paths/{escape_pointer(template)}/parameters", shared_parameters),
                         (f"{pointer}/parameters", op.get("parameters", []))]
             for list_pointer, raw_parameters in declared:
                 for position, raw in enumerate(raw_parameters):

@@ -83,7 +83,6 @@ def _shorten(message: str) -> str:
     return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 1] + "…"
 
 
-
 class OperationValidator:
     """Compiled validators for one operation's parameters and body."""
 
@@ -93,9 +92,6 @@ class OperationValidator:
             (parameter, compile_schema(registry, uri, parameter.schema_pointer)) for parameter in operation.parameters
         ]
         self.body = compile_schema(registry, uri, operation.body_pointer) if operation.body_pointer else None
-
-    def parameter_errors(self, scope: Scope) -> list[dict[str, Any]]:
-        return self.read_parameters(scope)[1]
 
     def read_parameters(self, scope: Scope) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The parameters as their schema types (absent ones at their default), and every error."""
@@ -127,8 +123,7 @@ class OperationValidator:
                 value: Any = [_coerce(item, schema.get("items", {})) for item in raw]
             else:
                 value = _coerce(raw, schema)
-            for error in validator.iter_errors(value):
-                errors.extend(_describe(error, [location, name]))
+            errors.extend(schema_errors(validator, value, [location, name]))
             arguments[name] = value
         return arguments, errors
 
@@ -139,10 +134,7 @@ class OperationValidator:
             if self.operation.body_required:
                 return [field_error(["body"], "A JSON request body is required", "missing")]
             return []
-        errors: list[dict[str, Any]] = []
-        for error in self.body.iter_errors(body):
-            errors.extend(_describe(error, ["body"]))
-        return errors
+        return schema_errors(self.body, body, ["body"])
 
 
 _MISSING = object()

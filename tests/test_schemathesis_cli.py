@@ -6,8 +6,8 @@ the mock's tenant. Any failure (a 5xx included: `not_a_server_error`) fails this
 
 from __future__ import annotations
 
-import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from conftest import free_port, running_cli
@@ -19,7 +19,8 @@ def test_st_run_all_checks_all_phases_reports_no_failure():
     port = free_port()
     with running_cli("--port", str(port)):
         result = subprocess.run(
-            [shutil.which("st") or "st", "run", "spec/openapi.yaml", "--url", f"http://127.0.0.1:{port}",
+            # `st`, run by this interpreter: the venv's bin need not be on PATH.
+            [sys.executable, "-m", "schemathesis.cli", "run", "spec/openapi.yaml", "--url", f"http://127.0.0.1:{port}",
              "-H", "Authorization: Bearer cog_mock_admin", "--checks", "all",
              "--phases", "examples,coverage,fuzzing,stateful", "--max-examples", "25", "--seed", "7"],
             cwd=ROOT, capture_output=True, text=True, timeout=600,
