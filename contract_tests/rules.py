@@ -203,6 +203,18 @@ def validation_error_locates_input(exchange: Exchange, locations: Iterable[Seque
             fail(name, f"`errors` should locate {list(expected)}; it has {[list(loc) for loc in found]}", exchange)
 
 
+@rule("`title` holds up to 200 code points and each tag 1 to 64, at most 50 tags; `title` and `playbook_id` "
+      "accept null, `tags` and `max_acu_limit` do not (§5).")
+def limits_follow_the_contract(exchange: Exchange, accepted: bool, field: str) -> None:
+    name = "limits_follow_the_contract"
+    if accepted:
+        if exchange.status != 200:
+            fail(name, f"this `{field}` is within the limits and must be accepted, got {exchange.status}", exchange)
+    else:
+        _error(name, exchange, 422, "validation_error")
+        validation_error_locates_input(exchange, [("body", field)])
+
+
 @rule("Bad input never makes the server fail: no 5xx for any request the suite sends (§2).")
 def no_server_error_on_bad_input(exchange: Exchange) -> None:
     if exchange.status >= 500:

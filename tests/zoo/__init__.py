@@ -458,12 +458,20 @@ def responses_lack_acus():
                                         and scope["method"] == "GET" and scope["path"].count("/") == 5, change))
 
 
-def created_id_without_prefix():
-    def change(data, scope):
-        data["session_id"] = data["session_id"].removeprefix("devin-")
-        return data
+def title_measured_in_bytes():
+    """The server checks `title` against 200 UTF-8 bytes instead of 200 code points."""
 
-    return Rewrite(mock(), json_rewrite(is_op("POST", None), change))
+    def request(scope, body):
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return scope, body
+        if scope["method"] == "POST" and isinstance(data, dict) and isinstance(data.get("title"), str):
+            data["title"] = data["title"].encode("utf-8").decode("latin-1")  # one character per byte
+            body = json.dumps(data).encode()
+        return scope, body
+
+    return Rewrite(mock(), request=request)
 
 
 def viewer_may_manage():
@@ -557,6 +565,8 @@ ZOO = [
            only_first_validation_error, "422 lists only the first validation error"),
     Broken("zero-page-size-crashes", "no_server_error_on_bad_input", "test_validation_error_locates_input",
            zero_page_size_crashes, "first=0 crashes with a 500"),
+    Broken("title-measured-in-bytes", "limits_follow_the_contract", "test_limits_follow_the_contract",
+           title_measured_in_bytes, "title is limited to 200 UTF-8 bytes, not 200 code points"),
     Broken("get-lacks-acus", "conforms_to_spec", "test_conforms_to_spec",
            responses_lack_acus, "get_session omits a required field (acus_consumed)"),
     Broken("created-id-unusable", "links_conform", "test_links_conform",
