@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"Sessions mock listening on {url}\n"
         f"  API docs   {url}/docs/   (OpenAPI 3.1: {url}/openapi.yaml)\n"
-        f"  Admin      {url}/_mock/   (no token; described in {url}/_mock/admin.yaml)\n"
+        f"  Admin      POST {url}/_mock/reset and more, no token: {url}/_mock/admin.yaml\n"
         f"  Tokens (Authorization: Bearer <token>):\n{describe_credentials(credentials)}\n"
         f"  Try        curl -H 'Authorization: Bearer {credentials[0].token}' {url}/v3/organizations/{org}/sessions\n"
         f"{describe_options(args)}"
