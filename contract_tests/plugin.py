@@ -40,6 +40,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
     settings = settings_module.from_values(_option_values(config))
     settings_module.install(settings)
+    if settings.seed is not None and config.getoption("hypothesis_seed", None) is None:
+        # Hypothesis's own --hypothesis-seed, read by its plugin after this hook: it seeds every
+        # generated test of the run, the stateful ones included.
+        config.option.hypothesis_seed = str(settings.seed)
     config.addinivalue_line("markers", "contract_rule(name): the contract rule a test enforces")
     config.addinivalue_line("markers", "needs_viewer: needs --viewer-token")
     config.addinivalue_line("markers", "needs_other_org: needs --other-token and --other-org")
@@ -252,12 +256,3 @@ def hypothesis_settings(**overrides) -> "object":
     )
     values.update(overrides)
     return hypothesis.settings(**values)
-
-
-def seeded(test):
-    """Apply `--contract-seed` to a Hypothesis test (derandomized when no seed is given)."""
-    import hypothesis
-
-    seed = config.current().seed
-    return hypothesis.seed(seed)(test) if seed is not None else test
-

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from contract_tests import rules
 from contract_tests.client import unique_tag
-from contract_tests.plugin import hypothesis_settings, seeded
+from contract_tests.plugin import hypothesis_settings
 
 CONCURRENCY = 8
 
@@ -79,7 +79,6 @@ def test_other_sessions_untouched(api, fresh):
         rules.other_sessions_untouched(other, api.get_session(other["session_id"]), *writes)
 
 
-@seeded
 @hypothesis_settings(max_examples=15)
 @given(steps=st.lists(st.sampled_from(["archive", "unarchive", "get", "list"]), min_size=2, max_size=8))
 def test_archive_is_idempotent_interleaved(api, steps):

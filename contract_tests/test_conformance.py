@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from contract_tests import conformance, rules
-from contract_tests.plugin import hypothesis_settings, seeded
+from contract_tests.plugin import hypothesis_settings
 
 schema = conformance.load_schema()
 
@@ -23,7 +23,6 @@ def pool(api):
 
 
 @schema.parametrize()
-@seeded
 @hypothesis_settings()
 def test_conforms_to_spec(case, api, pool, request):
     conformance.count_case(request.node, case)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from contract_tests import rules
 from contract_tests.client import unique_tag
-from contract_tests.plugin import hypothesis_settings, seeded
+from contract_tests.plugin import hypothesis_settings
 
 COUNT = 7
 
@@ -50,7 +50,6 @@ def test_page_is_consistent(api, tagged):
     rules.page_is_consistent(empty, total=0)
 
 
-@seeded
 @hypothesis_settings(max_examples=8)
 @given(first=st.integers(min_value=1, max_value=COUNT + 2))
 def test_pagination_returns_each_once_any_page_size(api, tagged, first):

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from contract_tests import rules
 from contract_tests.client import unique_tag
-from contract_tests.plugin import hypothesis_settings, seeded
+from contract_tests.plugin import hypothesis_settings
 
 
 def _listed(api, **filters):
@@ -62,7 +62,6 @@ def test_tags_filter_matches_all(api):
     rules.tags_filter_matches_all(items, [mark, "alpha"], {one, both, other}, retagged, page)
 
 
-@seeded
 @hypothesis_settings(max_examples=10)
 @given(plan=st.lists(st.tuples(st.sets(st.sampled_from(["red", "green", "blue"])), st.booleans()),
                      min_size=1, max_size=5),
