@@ -329,28 +329,21 @@ def errors_as_plain_json():
     return Rewrite(mock(), response)
 
 
-def no_allow_on_405():
+def without_header(status_code: int, header: str) -> Callable[[], Any]:
+    """A server whose `status_code` answers lack `header` (lower case)."""
+
     def response(scope, status, headers, body):
-        if status == 405:
-            headers = [(k, v) for k, v in headers if k != "allow"]
+        if status == status_code:
+            headers = [(k, v) for k, v in headers if k != header]
         return status, headers, body
 
-    return Rewrite(mock(), response)
+    return lambda: Rewrite(mock(), response)
 
 
 def html_404_for_unknown_routes():
     def response(scope, status, headers, body):
         if status == 404 and b'"not_found"' in body:
             return 404, [("content-type", "text/html")], b"<h1>Not Found</h1>"
-        return status, headers, body
-
-    return Rewrite(mock(), response)
-
-
-def no_www_authenticate():
-    def response(scope, status, headers, body):
-        if status == 401:
-            headers = [(k, v) for k, v in headers if k != "www-authenticate"]
         return status, headers, body
 
     return Rewrite(mock(), response)
@@ -544,7 +537,7 @@ ZOO = [
     Broken("unknown-cursor-restarts", "unissued_cursor_is_422", "test_unissued_cursor_is_422",
            unknown_cursor_restarts, "a cursor the server never issued restarts the list"),
     Broken("no-www-authenticate", "requires_authentication", "test_requires_authentication and not before",
-           no_www_authenticate, "401 without WWW-Authenticate"),
+           without_header(401, "www-authenticate"), "401 without WWW-Authenticate"),
     Broken("viewer-may-manage", "requires_permission", "test_requires_permission",
            viewer_may_manage, "a ViewOrgSessions token may archive, message, terminate"),
     Broken("org-taken-from-token", "org_boundary_is_403", "test_org_boundary_is_403",
@@ -556,7 +549,7 @@ ZOO = [
     Broken("html-404", "unknown_route_is_not_found", "test_unknown_route_is_not_found",
            html_404_for_unknown_routes, "unknown routes answer a framework's HTML 404"),
     Broken("405-without-allow", "wrong_method_is_405_with_allow", "test_wrong_method_is_405_with_allow",
-           no_allow_on_405, "405 without an Allow header"),
+           without_header(405, "allow"), "405 without an Allow header"),
     Broken("content-type-ignored", "wrong_content_type_is_415", "test_wrong_content_type_is_415",
            content_type_ignored, "any content type is read as JSON"),
     Broken("malformed-json-422", "malformed_json_is_400", "test_malformed_json_is_400",
