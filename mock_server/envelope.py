@@ -108,28 +108,29 @@ def _instance(request: ConnexionRequest) -> str:
     return request.scope.get("path") or request.url.path
 
 
-def _handle_api_error(request: ConnexionRequest, exc: ApiError) -> ConnexionResponse:
+async def _handle_api_error(request: ConnexionRequest, exc: ApiError) -> ConnexionResponse:
     return render(exc, _instance(request))
 
 
-def _handle_problem(request: ConnexionRequest, exc: ProblemException) -> ConnexionResponse:
+async def _handle_problem(request: ConnexionRequest, exc: ProblemException) -> ConnexionResponse:
     # connexion's own problems, e.g. a response that fails response validation (500).
     if exc.status >= 500:
         logger.error("%s %s: %s", request.method, request.url.path, exc.detail)
     return render(from_status(exc.status, exc.detail, exc.headers), _instance(request))
 
 
-def _handle_http_exception(request: ConnexionRequest, exc: HTTPException) -> ConnexionResponse:
+async def _handle_http_exception(request: ConnexionRequest, exc: HTTPException) -> ConnexionResponse:
     return render(from_status(exc.status_code, exc.detail, exc.headers), _instance(request))
 
 
-def _handle_unexpected(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+async def _handle_unexpected(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
     return render(ApiError("internal_error", "The mock failed to answer; see its log."), _instance(request))
 
 
 def register_error_handlers(app: Any) -> None:
-    """Route every error class the stack can raise to the envelope."""
+    """Route every error class the stack can raise to the envelope (async handlers: connexion
+    would run plain functions in a thread pool, on the path of every error answer)."""
     app.add_error_handler(ApiError, _handle_api_error)
     app.add_error_handler(ProblemException, _handle_problem)
     app.add_error_handler(HTTPException, _handle_http_exception)
