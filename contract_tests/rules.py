@@ -137,8 +137,9 @@ def error_is_envelope(exchange: Exchange) -> None:
     for key in ("title", "detail"):
         if not isinstance(body[key], str) or not body[key]:
             fail(name, f"`{key}` must be a non-empty string, got {body[key]!r}", exchange)
-    # The path as sent or percent-decoded: the contract names "the request path" without saying which.
-    if body["instance"] not in (exchange.path, unquote(exchange.path)):
+    # §5 "the request path", raw or percent-decoded: compare decoded (the client may encode what it sends).
+    instance = body["instance"]
+    if not isinstance(instance, str) or unquote(instance) != unquote(exchange.path):
         fail(name, f"`instance` is {body['instance']!r}, expected the request path {exchange.path!r}", exchange)
     errors = body["errors"]
     if exchange.status == 422:

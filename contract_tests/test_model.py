@@ -96,7 +96,15 @@ def make_machine(api):
             else:
                 rules.replace_tags_sets_tags(answer, wanted)
                 self.state[sid] = outcome.state
-                self.last[sid] = {**self.last[sid], "tags": wanted}
+                # The answer is `{tags}` only, and a change may move updated_at (§5): learn it from a read,
+                # which must show the new tags and an updated_at no earlier (equal if nothing changed).
+                before = self.last[sid]
+                read = self.remember(api.get_session(sid))
+                rules.reads_see_writes({**vars_of(outcome.state), "session_id": sid}, read, *self.history)
+                # Only "the same list changes nothing" (§5): the same tags in another order may count as a change.
+                reordered = wanted != list(before.get("tags") or [])
+                rules.updated_at_is_monotonic(before, read, changed=outcome.changed or reordered)
+                self.last[sid] = {**before, "tags": read.json["tags"], "updated_at": read.json["updated_at"]}
 
         @precondition(lambda self: self.state)
         @rule(sid=sessions)

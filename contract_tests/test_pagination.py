@@ -66,8 +66,13 @@ def test_list_is_newest_first(api, tagged):
     rules.list_is_newest_first(page.json["items"], page)
 
 
+# Strings no server issues. Not a plausible cursor such as base64 of {"offset": 3}: a server may have
+# issued that one for other filters, and a check must not assume anything about such reuse (§5).
+FORGED_CURSORS = ("not-a-cursor", "AAAA", "eyJvZmZzZXQiOiAtMX0=")  # the last: base64 of {"offset": -1}
+
+
 def test_unissued_cursor_is_422(api, tagged):
-    for cursor in ("not-a-cursor", "AAAA", "eyJvZmZzZXQiOiAzfQ=="):
+    for cursor in FORGED_CURSORS:
         rules.unissued_cursor_is_422(api.list_sessions(after=cursor))
     sid = tagged[1][0]
     rules.unissued_cursor_is_422(api.list_messages(sid, after="not-a-cursor"))

@@ -29,7 +29,6 @@ class Broken:
     select: str  # -k expression selecting the test meant for the rule
     make: Callable[[], Any]  # -> ASGI app
     description: str
-    known_gap: str = ""  # why the suite does not catch it yet (the zoo marks it xfail)
 
 
 def mock(store: SessionStore | None = None, **config: Any) -> Any:

@@ -1,0 +1,427 @@
+"""Correct sessions APIs that read the contract's open points differently from the mock.
+
+The contract (CONTRACT.md §5) leaves some points open, and a check must accept every reading a
+point allows: the suite will meet servers that are right but are not the mock. Each variant here
+is the mock with such readings taken the other way, built like the broken zoo (store subclasses,
+a proxy rewriting requests or answers); the contract suite must pass every one of them.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+from mock_server import MockConfig, build
+from mock_server.auth import DEFAULT_CREDENTIALS
+from mock_server.handlers import DETAIL_FIELDS
+from mock_server.store import TERMINAL, Message, SessionStore
+from tests.zoo import Rewrite, json_rewrite, mock, query
+
+BODY_ROUTES = (("POST", "/sessions"), ("POST", "/messages"), ("PUT", "/tags"))
+KNOWN_TOKENS = {c.token for c in DEFAULT_CREDENTIALS}
+
+
+@dataclass(frozen=True)
+class Correct:
+    name: str
+    make: Callable[[], Any]  # -> ASGI app
+    readings: str  # the readings it takes where the mock takes another, with the contract section
+
+
+def org_of(scope) -> str:
+    return scope["path"].split("/")[3]
+
+
+def raw_path(scope) -> str:
+    """The path as the client sent it, percent-encoding kept."""
+    raw = scope.get("raw_path")
+    return raw.decode("latin-1").split("?", 1)[0] if raw else scope["path"]
+
+
+def is_session(data: Any) -> bool:
+    return isinstance(data, dict) and isinstance(data.get("session_id"), str) and "status" in data
+
+
+def replace_header(headers, name: str, value: str):
+    return [(k, v) for k, v in headers if k != name] + [(name, value)]
+
+
+def problem(status: int, error_type: str, title: str, detail: str, instance: str) -> bytes:
+    return json.dumps({"type": error_type, "title": title, "status": status, "detail": detail,
+                       "instance": instance, "errors": None}).encode()
+
+
+# -- every field on every operation (§1: other operations "may" answer null) -------------------
+
+
+class CategorisedAtCreation(SessionStore):
+    """Categorisation runs as the session is created, and tags are kept sorted (their order is not
+    part of the contract)."""
+
+    def create(self, tenant, prompt, *, tags=(), attributes=None, **kwargs):
+        attributes = {**(attributes or {}), "category": "other", "subcategory": "Other",
+                      "structured_output": {"summary": "not started"}}
+        return super().create(tenant, prompt, tags=sorted(tags), attributes=attributes, **kwargs)
+
+    def replace_tags(self, tenant, session_id, tags):
+        return super().replace_tags(tenant, session_id, sorted(tags))
+
+
+def full_responses():
+    """A serializer that fills the get/list-only fields on every operation, adds a static member
+    the schema does not name (`max_acu_limit`), and labels JSON with its charset."""
+    store = CategorisedAtCreation()
+    app = mock(store)
+
+    def fill(session: dict, org: str) -> dict:
+        stored = store.get(org, session["session_id"])
+        session.update({"status_detail": stored.status_detail, **{
+            name: stored.attributes.get(name) for name in DETAIL_FIELDS if name != "status_detail"}})
+        session["max_acu_limit"] = stored.attributes.get("max_acu_limit")
+        return session
+
+    def change(data, scope):
+        if is_session(data):
+            return fill(data, org_of(scope))
+        if isinstance(data, dict) and isinstance(data.get("items"), list):
+            data["items"] = [fill(item, org_of(scope)) if is_session(item) else item for item in data["items"]]
+        return data
+
+    rewrite_json = json_rewrite(lambda scope, status: status == 200 and scope["path"].startswith("/v3/"), change)
+
+    def response(scope, status, headers, body):
+        status, headers, body = rewrite_json(scope, status, headers, body)
+        if status == 200:
+            headers = replace_header(headers, "content-type", "application/json; charset=utf-8")
+        return status, headers, body
+
+    return Rewrite(app, response)
+
+
+# -- the envelope worded differently (§2: title fixed per type, detail free; RFC 9457 extensions) --
+
+TITLES = {
+    "bad_request": "The request could not be read",
+    "unauthenticated": "Authentication required",
+    "forbidden": "Access denied",
+    "not_found": "No such route",
+    "session_not_found": "No such session",
+    "method_not_allowed": "Method not supported here",
+    "session_archived": "The session is archived",
+    "session_terminated": "The session has ended",
+    "unsupported_media_type": "Unsupported content type",
+    "validation_error": "Invalid request",
+    "upgrade_required": "Please upgrade",
+    "rate_limited": "Slow down",
+    "internal_error": "Something went wrong",
+    "bad_gateway": "Upstream failure",
+    "gateway_timeout": "Upstream timeout",
+}
+
+
+def reworded_errors():
+    """Problem documents from another framework: other titles and details, RFC 9457 extension members
+    (`trace_id`, `docs`), pydantic-style extras in `errors`, `instance` as the raw percent-encoded
+    path, and a charset on the media type."""
+
+    def response(scope, status, headers, body):
+        if status < 400:
+            return status, headers, body
+        data = json.loads(body)
+        data["title"] = TITLES[data["type"]]
+        data["detail"] = f"{scope['method']} {raw_path(scope)} failed: {data['detail'][:1].lower()}{data['detail'][1:]}"
+        data["instance"] = raw_path(scope)
+        data["trace_id"] = uuid.uuid4().hex
+        data["docs"] = f"https://docs.example.com/errors/{data['type']}"
+        for item in data.get("errors") or []:
+            item.update(input=None, ctx={}, url=f"https://errors.example.com/{item['type']}")
+        headers = replace_header(headers, "content-type", "application/problem+json; charset=utf-8")
+        return status, headers, json.dumps(data, indent=2).encode()
+
+    return Rewrite(mock(), response)
+
+
+# -- HEAD, OPTIONS and challenges (§5) ------------------------------------------------------------
+
+
+def served_head_and_options():
+    """A framework that serves HEAD on GET paths and answers OPTIONS with 204, lists both in `Allow`
+    on 405, writes the bearer challenge in lower case with parameters, and adds RFC 6750's
+    `insufficient_scope` challenge to 403s."""
+
+    def request(scope, body):
+        if scope["method"] == "HEAD":  # uvicorn drops the body of a HEAD answer itself
+            scope["method"] = "GET"
+        return scope, body
+
+    def allow_with_extras(allow: str) -> str:
+        methods = [m.strip() for m in allow.split(",") if m.strip()]
+        extras = (["HEAD"] if "GET" in methods else []) + ["OPTIONS"]
+        return ",".join(reversed(methods + extras))  # order and spacing are free too
+
+    def response(scope, status, headers, body):
+        allow = dict(headers).get("allow")
+        if scope["method"] == "OPTIONS" and status == 405 and allow:
+            return 204, [("allow", allow_with_extras(allow))], b""
+        if status == 405 and allow:
+            headers = replace_header(headers, "allow", allow_with_extras(allow))
+        if status == 401:
+            headers = replace_header(headers, "www-authenticate", 'bearer realm="sessions", error="invalid_token"')
+        if status == 403:
+            headers = replace_header(headers, "www-authenticate", 'Bearer error="insufficient_scope"')
+        return status, headers, body
+
+    return Rewrite(mock(), response, request)
+
+
+# -- how requests are read: query booleans, an untyped empty body (§5) ---------------------------
+
+BOOLEAN_SPELLINGS = {**dict.fromkeys(("true", "1", "yes", "y", "on", "t"), "true"),
+                     **dict.fromkeys(("false", "0", "no", "n", "off", "f"), "false")}
+
+
+def lenient_booleans(scope, body):
+    """Query booleans read the way pydantic reads them: `1`, `yes`, `True`, `off`... (§5 "may be accepted")."""
+    params = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    read = {name: [BOOLEAN_SPELLINGS.get(v.lower(), v) for v in params[name]]
+            for name in ("is_archived", "archive") if name in params}
+    if any(read[name] != params[name] for name in read):
+        scope["query_string"] = urlencode({**params, **read}, doseq=True).encode("latin-1")
+    return scope, body
+
+
+def mark_untyped_empty_body(scope, body):
+    """An empty body without Content-Type on an operation that takes one is read as "a body with no
+    content type" (415), not as "an empty body" (422): §5 names both. The body is marked rather than
+    refused here, so that the mock's order (route, 401, 403, then the body) still holds."""
+    typed = any(k.lower() == b"content-type" for k, _ in scope["headers"])
+    takes_body = any(scope["method"] == m and scope["path"].endswith(s) for m, s in BODY_ROUTES)
+    if takes_body and not typed and not body:
+        scope["headers"] = [*scope["headers"], (b"content-type", b"application/x-untyped")]
+        scope["untyped"] = True
+    return scope, body
+
+
+def explain_untyped(scope, status, headers, body):
+    if scope.get("untyped") and status == 415:
+        data = json.loads(body)
+        data["detail"] = "The request has no Content-Type; send application/json."
+        body = json.dumps(data).encode()
+    return status, headers, body
+
+
+def other_request_readings():
+    def request(scope, body):
+        return mark_untyped_empty_body(*lenient_booleans(scope, body))
+
+    return Rewrite(mock(), explain_untyped, request)
+
+
+# -- other cursor formats (§1, §5: cursors are opaque; reuse across filters is open) -------------
+
+
+class CursorProxy:
+    """Swaps the mock's signed cursors for another format on the way out and back on the way in.
+
+    `issue(scope, offset)` makes a cursor for the next page, `resolve(scope, cursor)` turns one back
+    into an offset, or None for a cursor this server refuses (the mock then answers its 422).
+    """
+
+    def __init__(self, issue, resolve):
+        self.store = SessionStore()
+        self.mock = build(MockConfig(), store=self.store)
+        self.issue, self.resolve = issue, resolve
+
+    def listing(self, scope, params):
+        """(mock listing name, ordered positions the mock's cursors name) of a list request."""
+        org, parts = org_of(scope), scope["path"].split("/")
+        if scope["path"].endswith("/messages"):
+            messages = self.store.get(org, parts[5]).messages
+            return f"messages:{org}:{parts[5]}", list(range(len(messages)))
+        archived = {"true": True, "false": False}.get((params.get("is_archived") or [""])[-1])
+        sessions = self.store.list(org, archived=archived, tags=params.get("tags", []))
+        return f"sessions:{org}", [list(s.sort_key()) for s in sessions]
+
+    def request(self, scope, body):
+        params = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        if scope["method"] != "GET" or "after" not in params:
+            return scope, body
+        offset = self.resolve(scope, params["after"][-1])
+        params.pop("after")
+        try:
+            name, positions = self.listing(scope, params)
+        except Exception:  # no such session: the mock answers 404 whatever the cursor
+            name, positions = "", []
+        if offset is None:
+            params["after"] = ["refused"]
+        elif 0 < offset <= len(positions):
+            params["after"] = [self.mock.handlers.cursors.issue(name, positions[offset - 1])]
+        elif offset > len(positions) and positions:
+            params["after"] = [self.mock.handlers.cursors.issue(name, positions[-1])]
+        scope["query_string"] = urlencode(params, doseq=True).encode("latin-1")
+        scope["offset"] = offset or 0
+        return scope, body
+
+    def change(self, data, scope):
+        if isinstance(data, dict) and data.get("end_cursor") is not None:
+            data["end_cursor"] = self.issue(scope, scope.get("offset", 0) + len(data["items"]))
+        return data
+
+    def app(self):
+        def is_page(scope, status):
+            return status == 200 and scope["method"] == "GET" and scope["path"].endswith(("/sessions", "/messages"))
+
+        return Rewrite(self.mock.app, json_rewrite(is_page, self.change), self.request)
+
+
+def offset_cursors():
+    """Cursors are plain base64 of `{"offset": n}` (as `json.dumps` writes it). The server remembers
+    what it issued and refuses anything else, but a cursor it issued for one filter is read as an
+    offset under any other."""
+    issued: set[str] = set()
+    lock = threading.Lock()
+
+    def issue(scope, offset):
+        cursor = base64.b64encode(json.dumps({"offset": offset}).encode()).decode()
+        with lock:
+            issued.add(cursor)
+        return cursor
+
+    def resolve(scope, cursor):
+        with lock:
+            known = cursor in issued
+        return json.loads(base64.b64decode(cursor))["offset"] if known else None
+
+    return CursorProxy(issue, resolve).app()
+
+
+def cursors_bound_to_filters():
+    """Cursors are random handles into a server-side table, bound to the list and its filters: a
+    cursor reused with other filters is refused with 422."""
+    table: dict[str, tuple[str, int]] = {}
+    lock = threading.Lock()
+
+    def bound_to(scope) -> str:
+        params = query(scope)
+        params.pop("after", None)
+        params.pop("first", None)
+        return json.dumps([scope["path"], sorted((k, sorted(v)) for k, v in params.items())])
+
+    def issue(scope, offset):
+        cursor = secrets.token_urlsafe(16)
+        with lock:
+            table[cursor] = (bound_to(scope), offset)
+        return cursor
+
+    def resolve(scope, cursor):
+        with lock:
+            entry = table.get(cursor)
+        return entry[1] if entry and entry[0] == bound_to(scope) else None
+
+    return CursorProxy(issue, resolve).app()
+
+
+# -- lifecycle readings (§5: updated_at, terminal status_detail, devin's messages) ---------------
+
+
+class TickingTerminalReplying(SessionStore):
+    """Every change moves `updated_at` at least one second on (a version clock, never shared), a
+    terminated session reads `exit` / `finished`, and Devin answers every user message."""
+
+    def _apply(self, tenant, session_id, change):
+        def change_and_tick(session):
+            before = session.copy()
+            change(session)
+            if session != before:
+                session.updated_at = before.updated_at + 1
+
+        return super()._apply(tenant, session_id, change_and_tick)
+
+    def create(self, *args, **kwargs):
+        session = super().create(*args, **kwargs)
+        with self._lock:
+            self._reply(self._find(session.tenant, session.id))
+        return self.get(session.tenant, session.id)
+
+    def send_message(self, tenant, session_id, text):
+        super().send_message(tenant, session_id, text)
+        with self._lock:
+            self._reply(self._find(tenant, session_id))
+        return self.get(tenant, session_id)
+
+    def terminate(self, tenant, session_id, *, archive=False):
+        before = self.get(tenant, session_id)
+        session = super().terminate(tenant, session_id, archive=archive)
+        if before.status not in TERMINAL and session.status == "exit":
+            with self._lock:
+                self._find(tenant, session_id).status_detail = "finished"
+        return self.get(tenant, session_id)
+
+    def _reply(self, session):
+        number = len(session.messages) + 1
+        session.messages.append(Message(f"{session.id}-{number}", "devin", "On it.", self.now()))
+
+
+def version_clock():
+    return mock(TickingTerminalReplying())
+
+
+# -- a rate limit (§2: 429 with Retry-After) -----------------------------------------------------
+
+
+def occasionally_rate_limited(every: int = 400):
+    """A gateway that answers every `every`-th request of a token with 429 and `Retry-After: 1`."""
+    app = mock()
+    counts: dict[str, int] = {}
+    lock = threading.Lock()
+
+    async def gateway(scope, receive, send):
+        if scope["type"] == "http":
+            auth = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
+            token = auth.partition(" ")[2].strip()
+            if token in KNOWN_TOKENS:
+                with lock:
+                    counts[token] = counts.get(token, 0) + 1
+                    limited = counts[token] % every == 0
+                if limited:
+                    body = problem(429, "rate_limited", "Rate limited", "Too many requests; retry in 1 s.",
+                                   raw_path(scope))
+                    await send({"type": "http.response.start", "status": 429, "headers": [
+                        (b"content-type", b"application/problem+json"), (b"retry-after", b"1"),
+                        (b"content-length", str(len(body)).encode())]})
+                    await send({"type": "http.response.body", "body": body})
+                    return
+        await app(scope, receive, send)
+
+    return gateway
+
+
+CORRECT = [
+    Correct("full-responses", full_responses,
+            "get/list-only fields populated on every operation, create included (§1 'may return them as null'); "
+            "an extra static member; tags kept sorted; `application/json; charset=utf-8`"),
+    Correct("reworded-errors", reworded_errors,
+            "other titles (fixed per type) and details, RFC 9457 extension members, extra members in `errors` "
+            "items, `instance` percent-encoded as sent, a charset on problem+json (§2, §5)"),
+    Correct("head-and-options", served_head_and_options,
+            "HEAD and OPTIONS served, and listed in `Allow` on 405 in another order (§5); "
+            "`WWW-Authenticate: bearer realm=..., error=...` (§5 case-insensitive, parameters allowed)"),
+    Correct("other-request-readings", other_request_readings,
+            "query booleans `1`/`0`/`yes`/`True`... accepted (§5); an empty body without Content-Type is 415, "
+            "not 422 (§5 names both)"),
+    Correct("offset-cursors", offset_cursors,
+            "cursors are base64 JSON offsets, accepted under other filters once issued (§1, §5)"),
+    Correct("cursors-bound-to-filters", cursors_bound_to_filters,
+            "cursors are server-side handles; reuse under other filters is a 422 (§5)"),
+    Correct("version-clock", version_clock,
+            "updated_at jumps a second on every change (§5 'may share', not must); terminated sessions "
+            "keep a status_detail (§5 'may have a null'); Devin replies appear in list_messages (§5)"),
+    Correct("rate-limited", occasionally_rate_limited, "an occasional 429 with Retry-After (§2)"),
+]
