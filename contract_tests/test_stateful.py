@@ -4,6 +4,7 @@ archive, read, message, terminate, retag it... with every check on every step.""
 from __future__ import annotations
 
 from hypothesis import Phase
+from hypothesis.errors import FlakyStrategyDefinition
 
 from contract_tests import conformance, rules
 from contract_tests.plugin import hypothesis_settings
@@ -64,8 +65,13 @@ def test_links_conform(api):
             max_examples=max(10, api_examples()), stateful_step_count=6,
             phases=[Phase.explicit, Phase.reuse, Phase.generate],
         ))
-    except BaseExceptionGroup as group:
+    except BaseExceptionGroup as group:  # check failures, a failure seen once (FlakyFailure) included
         raise rules.from_schemathesis("links_conform", group, api.token) from None
+    except FlakyStrategyDefinition:
+        # The links make later draws depend on live answers, so Hypothesis may find a replayed
+        # scenario drawing differently. That says nothing about the server: schemathesis' own
+        # engine counts it as no failure, and so does this test (exchanges checked so far stand).
+        pass
     if lost:
         rules.fail("links_conform", f"{len(lost)} calls on a session id an earlier call had answered with got 404; "
                                     "sessions are never deleted", *lost)
