@@ -146,7 +146,7 @@ def ratio(a: float, b: float | None) -> str:
 
 def print_table(results: dict[str, dict[str, Result]]) -> None:
     servers = list(results)
-    header = f"| operation | " + " | ".join(f"{s} req/s | {s} p99 ms" for s in servers)
+    header = "| operation | " + " | ".join(f"{s} req/s | {s} p99 ms" for s in servers)
     header += " | mock/bare |" + (" mock/prism |" if "prism" in results else "")
     print(header)
     print("|" + "---|" * (header.count("|") - 1))

@@ -95,9 +95,10 @@ def build(config: MockConfig | None = None, *, store: SessionStore | None = None
     mock = Mock(config, None, store, handlers, fixtures)  # type: ignore[arg-type]  # the app is set below
     admin = AdminApi(store, mock.reset, fixtures)
     rng = random.Random(config.seed)
+    product_document = config.spec_path.read_bytes()
     documents = {
-        "/openapi.yaml": config.spec_path.read_bytes(),
-        f"{ADMIN_PREFIX}/openapi.yaml": config.spec_path.read_bytes(),
+        "/openapi.yaml": product_document,
+        f"{ADMIN_PREFIX}/openapi.yaml": product_document,
         f"{ADMIN_PREFIX}/admin.yaml": ADMIN_SPEC.read_bytes(),
     }
     stages: list[Any] = [

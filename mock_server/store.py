@@ -8,7 +8,6 @@ requests see each change whole and a caller can never mutate the store by accide
 from __future__ import annotations
 
 import copy
-import dataclasses
 import threading
 import time
 import uuid

@@ -122,7 +122,7 @@ def query(scope) -> dict:
 
 class ArchiveBumpsUpdatedAt(SessionStore):
     def archive(self, tenant, session_id):
-        session = super().archive(tenant, session_id)
+        super().archive(tenant, session_id)
         with self._lock:
             stored = self._find(tenant, session_id)
             stored.updated_at += 1  # "touch" on every archive, changed or not
