@@ -1,22 +1,36 @@
 """Access log stage: one readable line per request, `GET /v3/organizations/org-mock/sessions 200 3.1ms`.
 
 It is the outermost stage, so the time covers the whole pipeline (injected latency included)
-and every answer is logged: API, CORS preflight, docs and admin alike.
+and every answer is logged: API, CORS preflight, docs and admin alike. The target is logged as
+it came on the wire (percent-encoded), with anything unprintable escaped, so a request cannot
+write a line of its own into the log (`%0A` in a path, a raw control byte).
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from urllib.parse import quote
 from typing import TextIO
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
+VISIBLE_ASCII = "".join(chr(c) for c in range(0x21, 0x7F))  # kept as is; other bytes logged as %XX
+
+
+def printable(text: str) -> str:
+    """`text` with every unprintable character (controls, line breaks, ...) as a visible escape."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def log_line(scope: Scope, status: int | str, seconds: float) -> str:
-    query = scope.get("query_string", b"").decode("latin-1")
-    target = f"{scope['path']}?{query}" if query else scope["path"]
-    return f"{scope['method']} {target} {status} {seconds * 1000:.1f}ms\n"
+    path = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")
+    query = scope.get("query_string", b"")
+    target = quote(path + b"?" + query if query else path, safe=VISIBLE_ASCII)
+    return f"{printable(scope['method'])} {target} {status} {seconds * 1000:.1f}ms\n"
 
 
 class AccessLogMiddleware:

@@ -2,27 +2,76 @@
 
 Reset to the starting sessions, load fixtures, and put a session in any state so a UI can show
 it. Admin requests take their own short pipeline, built from the product's stages (route and
-validate against the admin spec), and their errors leave through the same envelope. No token:
-the mock is a local development tool, and nothing here is reachable from the product API.
+validate against the admin spec), and their errors leave through the same envelope. Nothing
+here is reachable from the product API.
+
+The admin API can wipe or rewrite everything, so it answers only whom it should (`AdminAccess`):
+- bound to loopback, no token is needed; bound beyond it, the API is off (403) unless the mock
+  was started with `--admin-token`, whose bearer token every admin request must then carry (401);
+- a request from a web page of another site is refused (403): its `Origin` must be the mock's
+  own or one CORS allows; and a body, or a Content-Type, must be JSON (415), which a cross-site
+  form or a simple `fetch` cannot send without a preflight.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hmac
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .cors import origin_allowed
 from .envelope import ApiError
 from .fixtures import FixtureReader
+from .hosts import host_name
 from .handlers import lifecycle_errors, session_response
 from .route import RouteMiddleware, operation_of
 from .spec import ApiSpec
 from .store import Session, SessionStore
+from .request_body import DEFAULT_MAX_BODY_BYTES, content_type
 from .validate import OperationValidator, RequestValidationMiddleware
 
 PREFIX = "/_mock"
+ADMIN_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="mock-admin"'}
+
+
+@dataclass(frozen=True)
+class AdminAccess:
+    """Who may use the admin API."""
+
+    enabled: bool = True
+    token: str | None = None  # the bearer token every admin request must carry, if set
+    disabled_reason: str = "The admin API is off."
+    cors_origins: tuple[str, ...] = ()  # origins besides the local ones whose pages may call it
+
+    def check(self, scope: Scope) -> None:
+        """Raise the envelope error that refuses this admin request, if any."""
+        if not self.enabled:
+            raise ApiError("forbidden", self.disabled_reason)
+        headers = {name: value.decode("latin-1") for name, value in scope["headers"]}
+        if self.token is not None:
+            scheme, _, given = headers.get(b"authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), self.token.encode()):
+                raise ApiError("unauthenticated", "The admin API needs 'Authorization: Bearer <the --admin-token>'.",
+                               headers=ADMIN_CHALLENGE)
+        origin = headers.get(b"origin")
+        if origin is not None and not self._same_origin(origin, headers.get(b"host", "")) \
+                and not origin_allowed(origin, self.cors_origins):
+            raise ApiError("forbidden", f"The admin API refuses requests from pages of {origin[:100]!r}.")
+        if scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+            media = content_type(scope)
+            if media is not None and media[0] != "application/json":
+                raise ApiError("unsupported_media_type", "The admin API takes JSON bodies only (application/json).")
+
+    @staticmethod
+    def _same_origin(origin: str, host: str) -> bool:
+        parts = urlsplit(origin)
+        return bool(parts.netloc) and parts.netloc.lower() == host.strip().lower() and bool(host_name(host))
 
 
 class AdminApi:
@@ -41,7 +90,8 @@ class AdminApi:
         if problems:
             raise ApiError("validation_error", f"The fixtures break the spec: {len(problems)} problem(s).", errors=problems)
         sessions = self.fixtures.sessions(body)
-        self.store.replace_all(sessions)
+        with lifecycle_errors():
+            self.store.replace_all(sessions)
         return {"sessions": len(sessions)}
 
     def set_session_state(self, org_id: str, devin_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -69,7 +119,8 @@ class AdminEndpoint:
         arguments = dict(scope["path_params"])
         if operation.body_pointer:
             arguments["body"] = scope["state"]["body"]
-        result = getattr(self.api, operation.operation_id)(**arguments)
+        # In a worker thread: loading thousands of fixtures must not hold up the API's other clients.
+        result = await asyncio.to_thread(getattr(self.api, operation.operation_id), **arguments)
         body = json.dumps(result).encode()
         await send({
             "type": "http.response.start",
@@ -82,12 +133,16 @@ class AdminEndpoint:
 class AdminMiddleware:
     """Sends requests under /_mock/ through the admin pipeline; everything else goes on."""
 
-    def __init__(self, app: ASGIApp, *, api: AdminApi, spec: ApiSpec, validators: dict[str, OperationValidator]) -> None:
+    def __init__(self, app: ASGIApp, *, api: AdminApi, spec: ApiSpec, validators: dict[str, OperationValidator],
+                 access: AdminAccess | None = None, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
         self.app = app
-        self.pipeline = RouteMiddleware(RequestValidationMiddleware(AdminEndpoint(api), validators=validators), api=spec)
+        self.access = access or AdminAccess()
+        endpoint = RequestValidationMiddleware(AdminEndpoint(api), validators=validators, max_body_bytes=max_body_bytes)
+        self.pipeline = RouteMiddleware(endpoint, api=spec)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and (scope["path"] == PREFIX or scope["path"].startswith(PREFIX + "/")):
+            self.access.check(scope)
             await self.pipeline(scope, receive, send)
         else:
             await self.app(scope, receive, send)

@@ -1,6 +1,6 @@
 """Assemble the mock: the pipeline
-route -> prefer -> latency -> faults -> auth -> rate limit -> validate -> response validation -> handle,
-every error rendered by the envelope.
+host -> route -> prefer -> latency -> faults -> auth -> rate limit -> validate -> response validation
+-> handle, every error rendered by the envelope.
 
 Every stage of the pipeline is this package's own middleware, in the order the contract fixes.
 connexion keeps what it does well around them: the error-handler plumbing that renders the
@@ -28,7 +28,7 @@ from connexion.resolver import Resolver
 from . import spec
 from .access_log import AccessLogMiddleware
 from .admin import PREFIX as ADMIN_PREFIX
-from .admin import AdminApi, AdminMiddleware
+from .admin import AdminAccess, AdminApi, AdminMiddleware
 from .auth import DEFAULT_CREDENTIALS, AuthMiddleware, Credential
 from .cors import cors_stage
 from .dispatch import DispatchMiddleware
@@ -37,13 +37,16 @@ from .envelope import register_error_handlers
 from .faults import FaultMiddleware, Latency, LatencyMiddleware
 from .fixtures import ADMIN_URI, FixtureReader, specs_registry
 from .handlers import SessionsApi
+from .hosts import LOOPBACK_HOSTS, TEST_CLIENT_HOST, HostMiddleware
 from .prefer import PreferMiddleware
 from .rate_limit import RateLimit, RateLimitMiddleware, TokenBuckets
+from .request_body import DEFAULT_MAX_BODY_BYTES
 from .response_validation import ResponseValidationMiddleware, compile_rules
 from .route import RouteMiddleware
 from .seed import seed_sessions
 from .spec_convert import to_openapi30
-from .store import SessionStore
+from .store import LimitExceeded, SessionStore, StoreLimits
+from .yaml_files import FileError
 from .validate import RequestValidationMiddleware, compile_validators
 
 ADMIN_SPEC = spec.DEFAULT_SPEC.with_name("admin.yaml")
@@ -61,6 +64,10 @@ class MockConfig:
     rate_limit: RateLimit | None = None
     cors_origins: tuple[str, ...] = ()  # on top of localhost / 127.0.0.1 on any port
     log_requests: bool = False  # one line per request on stdout
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # larger bodies are a 413
+    limits: StoreLimits = StoreLimits()  # sessions, messages per session, stored text
+    admin: AdminAccess = AdminAccess()  # who may use /_mock/
+    allowed_hosts: tuple[str, ...] = (*LOOPBACK_HOSTS, TEST_CLIENT_HOST)  # Host names answered; "*": any
 
 
 @dataclass
@@ -80,7 +87,11 @@ class Mock:
         else:
             tenants = {credential.org for credential in self.config.credentials}
             sessions = seed_sessions(self.config.seed, tenants, self.store.now())
-        self.store.replace_all(sessions)
+        try:
+            self.store.replace_all(sessions)
+        except LimitExceeded as exc:
+            source = f"fixtures file {self.config.fixtures}" if self.config.fixtures else "the seeded sessions"
+            raise FileError(f"{source}: {exc.reason}") from exc
         return len(sessions)
 
 
@@ -89,7 +100,7 @@ def build(config: MockConfig | None = None, *, store: SessionStore | None = None
     api = spec.load(config.spec_path)
     admin_spec = spec.load(ADMIN_SPEC)
     registry = specs_registry(api.document, admin_spec.document)
-    store = store or SessionStore()
+    store = store or SessionStore(limits=config.limits)
     handlers = SessionsApi(store)
     fixtures = FixtureReader(registry, config.credentials[0].org, store.now)
     mock = Mock(config, None, store, handlers, fixtures)  # type: ignore[arg-type]  # the app is set below
@@ -106,9 +117,10 @@ def build(config: MockConfig | None = None, *, store: SessionStore | None = None
         cors_stage(config.cors_origins),
         ServerErrorMiddleware,
         ExceptionMiddleware,
+        partial(HostMiddleware, allowed=config.allowed_hosts),
         partial(DocumentsMiddleware, documents=documents),
         SwaggerUIMiddleware,
-        partial(AdminMiddleware, api=admin, spec=admin_spec,
+        partial(AdminMiddleware, api=admin, spec=admin_spec, access=config.admin, max_body_bytes=config.max_body_bytes,
                 validators=compile_validators(admin_spec, registry, ADMIN_URI)),
         partial(RouteMiddleware, api=api),
         PreferMiddleware,
@@ -116,7 +128,7 @@ def build(config: MockConfig | None = None, *, store: SessionStore | None = None
         partial(FaultMiddleware, rate=config.fault_rate, rng=rng) if config.fault_rate else None,
         partial(AuthMiddleware, credentials=config.credentials),
         partial(RateLimitMiddleware, buckets=TokenBuckets(config.rate_limit)) if config.rate_limit else None,
-        partial(RequestValidationMiddleware, validators=compile_validators(api)),
+        partial(RequestValidationMiddleware, validators=compile_validators(api), max_body_bytes=config.max_body_bytes),
         partial(ResponseValidationMiddleware, rules=compile_rules(api)) if config.validate_responses else None,
         LifespanMiddleware,
         partial(DispatchMiddleware, api=api, handlers=handlers),

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
 from . import spec
+from .admin import AdminAccess
 from .app import MockConfig, build
 from .auth import DEFAULT_CREDENTIALS, Credential, load_credentials
 from .cors import is_origin
 from .faults import Latency, parse_fault_rate
+from .hosts import is_loopback, names_for_bind
 from .rate_limit import RateLimit
+from .request_body import DEFAULT_MAX_BODY_BYTES
 from .server import listen, make_server, url_of
+from .store import StoreLimits
 from .yaml_files import FileError
+
+SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024**2, "mb": 1024**2, "mib": 1024**2}
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -42,8 +49,57 @@ def parser() -> argparse.ArgumentParser:
                    help="per-token limit answering 429 with Retry-After, e.g. 20/s, 100/min")
     p.add_argument("--cors-origin", action="append", default=[], type=_option(_origin), metavar="ORIGIN",
                    help="allow this browser origin too (repeatable); localhost and 127.0.0.1 on any port always are")
+    p.add_argument("--max-body-size", type=_option(parse_size), default=DEFAULT_MAX_BODY_BYTES, metavar="SIZE",
+                   help="larger request bodies are a 413, e.g. 512KiB, 4MiB (default: 2MiB)")
+    limits = StoreLimits()
+    p.add_argument("--max-sessions", type=_option(_positive), default=limits.max_sessions, metavar="N",
+                   help="sessions the mock holds at most; more is a 409 limit_exceeded (default: %(default)s)")
+    p.add_argument("--max-messages", type=_option(_positive), default=limits.max_messages, metavar="N",
+                   help="messages per session at most (default: %(default)s)")
+    p.add_argument("--max-text", type=_option(_positive), default=limits.max_text, metavar="CHARS",
+                   help="characters of prompts, messages, titles and tags held at most (default: %(default)s)")
+    p.add_argument("--admin-token", metavar="TOKEN",
+                   help="bearer token the admin API (/_mock/) requires; needed to use it when --host is not loopback")
+    p.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                   help="answer requests whose Host is NAME too (repeatable; '*' for any); "
+                        "loopback names and the bound address always are")
     p.add_argument("--quiet", action="store_true", help="no log line per request")
     return p
+
+
+def parse_size(text: str) -> int:
+    """`2MiB`, `512k`, `1000000` -> bytes; ValueError says what is wrong."""
+    match = re.fullmatch(r"\s*(\d{1,12})\s*([a-zA-Z]*)\s*", text)
+    if match is None or match.group(2).lower() not in SIZE_UNITS or int(match.group(1)) < 1:
+        raise ValueError(f"a size looks like 2MiB, 512KiB or 1000000 (bytes), not {text!r}")
+    return int(match.group(1)) * SIZE_UNITS[match.group(2).lower()]
+
+
+def _positive(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise ValueError(f"expected a whole number of at least 1, not {text!r}")
+    return int(text)
+
+
+def admin_access(args: argparse.Namespace) -> AdminAccess:
+    """Open on loopback; beyond it, only with --admin-token (then always with it)."""
+    if args.admin_token:
+        return AdminAccess(token=args.admin_token, cors_origins=tuple(args.cors_origin))
+    if is_loopback(args.host):
+        return AdminAccess(cors_origins=tuple(args.cors_origin))
+    return AdminAccess(enabled=False, disabled_reason=(
+        f"The admin API is off: the mock listens on {args.host}, beyond this machine. "
+        "Start it with --admin-token <secret> to use the admin API with that bearer token."))
+
+
+def exposure_warning(args: argparse.Namespace) -> str | None:
+    """What a bind beyond loopback exposes, for stderr; None on loopback."""
+    if is_loopback(args.host):
+        return None
+    admin = ("the admin API needs the --admin-token" if args.admin_token
+             else "the admin API is off (start with --admin-token to use it)")
+    return (f"session-mock: warning: listening on {args.host}: anyone who can reach this machine can call the API "
+            f"with the tokens below; {admin}.")
 
 
 def _option(parse: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -99,6 +155,10 @@ def main(argv: list[str] | None = None) -> None:
             spec_path=args.spec, credentials=credentials, seed=args.seed, fixtures=args.fixtures,
             latency=args.latency, fault_rate=args.fault_rate, rate_limit=args.rate_limit,
             cors_origins=tuple(args.cors_origin), log_requests=not args.quiet,
+            max_body_bytes=args.max_body_size,
+            limits=StoreLimits(args.max_sessions, args.max_messages, args.max_text),
+            admin=admin_access(args),
+            allowed_hosts=(*names_for_bind(args.host), *args.allowed_host),
         ))
     except FileError as exc:
         fail(str(exc))
@@ -107,16 +167,19 @@ def main(argv: list[str] | None = None) -> None:
     except OSError as exc:
         fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
     url = url_of(sock)
+    warning = exposure_warning(args)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     org = credentials[0].org
     source = f"Fixtures {args.fixtures}" if args.fixtures else f"Seed {args.seed}"
     print(
         f"Sessions mock listening on {url}\n"
         f"  API docs   {url}/docs/   (OpenAPI 3.1: {url}/openapi.yaml)\n"
-        f"  Admin      POST {url}/_mock/reset and more, no token: {url}/_mock/admin.yaml\n"
+        f"  Admin      POST {url}/_mock/reset and more{'' if args.admin_token else ', no token'}: {url}/_mock/admin.yaml\n"
         f"  Tokens (Authorization: Bearer <token>):\n{describe_credentials(credentials)}\n"
         f"  Try        curl -H 'Authorization: Bearer {credentials[0].token}' {url}/v3/organizations/{org}/sessions\n"
         f"{describe_options(args)}"
-        f"  {source}: {len(mock.store.list(org))} sessions in {org}. Ctrl-C to stop.",
+        f"  {source}: {mock.store.count(org)} sessions in {org}. Ctrl-C to stop.",
         flush=True,
     )
     make_server(mock.app).run(sockets=[sock])

@@ -36,6 +36,8 @@ ERROR_KINDS: dict[str, ErrorKind] = {
     "method_not_allowed": ErrorKind(405, "Method not allowed"),
     "session_archived": ErrorKind(409, "Session archived"),
     "session_terminated": ErrorKind(409, "Session terminated"),
+    "limit_exceeded": ErrorKind(409, "Limit exceeded"),
+    "payload_too_large": ErrorKind(413, "Payload too large"),
     "unsupported_media_type": ErrorKind(415, "Unsupported media type"),
     "validation_error": ErrorKind(422, "Validation error"),
     "upgrade_required": ErrorKind(426, "Upgrade required"),
@@ -73,16 +75,25 @@ def field_error(loc: list[str | int], msg: str, type_: str) -> dict[str, Any]:
     return {"loc": loc, "msg": msg, "type": type_}
 
 
+MAX_DETAIL = 1000  # a detail may quote the request: never echo a megabyte back
+
+
 def problem_body(error: ApiError, instance: str) -> dict[str, Any]:
     kind = ERROR_KINDS[error.type]
+    detail = error.detail if len(error.detail) <= MAX_DETAIL else error.detail[: MAX_DETAIL - 1] + "…"
     return {
         "type": error.type,
         "title": kind.title,
         "status": kind.status,
-        "detail": error.detail,
+        "detail": detail,
         "instance": instance,
         "errors": error.errors if error.type == "validation_error" else None,
     }
+
+
+def bad_request_body(detail: str, instance: str) -> tuple[bytes, bytes]:
+    """A 400 `bad_request` as (content type, body), for answers the HTTP layer gives itself."""
+    return PROBLEM_JSON.encode(), json.dumps(problem_body(ApiError("bad_request", detail), instance)).encode()
 
 
 def render(error: ApiError, instance: str) -> ConnexionResponse:

@@ -111,7 +111,7 @@ class FixtureReader:
             tags=list(entry.get("tags", [])),
             title=title,
             messages=messages,
-            attributes={"acus_consumed": 0.0, "pull_requests": []} | {k: entry[k] for k in ATTRIBUTE_FIELDS if k in entry},
+            attributes={k: entry[k] for k in ATTRIBUTE_FIELDS if k in entry},  # the response fills the defaults
         )
 
     def sessions(self, document: dict[str, Any]) -> list[Session]:

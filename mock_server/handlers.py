@@ -14,7 +14,7 @@ from typing import Any
 from .auth import Credential
 from .envelope import ApiError
 from .pagination import CursorCodec, paginate
-from .store import Session, SessionArchived, SessionNotFound, SessionStore, SessionTerminated
+from .store import LimitExceeded, Session, SessionArchived, SessionNotFound, SessionStore, SessionTerminated
 
 SESSION_PREFIX = "devin-"
 # Fields the v3 API fills only on get and list; other operations return them as null.
@@ -74,6 +74,9 @@ def lifecycle_errors() -> Iterator[None]:
         raise ApiError("session_archived", f"Session {exc.session_id} is archived: it can be read but not modified.") from exc
     except SessionTerminated as exc:
         raise ApiError("session_terminated", f"Session {exc.session_id} has terminated: it cannot be resumed.") from exc
+    except LimitExceeded as exc:
+        raise ApiError("limit_exceeded", f"Refused: {exc.reason}. Free room with POST /_mock/reset, "
+                                         "or start the mock with higher limits.") from exc
 
 
 class SessionsApi:
@@ -84,21 +87,22 @@ class SessionsApi:
         self.cursors = cursors or CursorCodec()
 
     async def create_session(self, org_id: str, body: dict[str, Any], credential: Credential | None = None) -> Json:
-        session = self.store.create(
-            org_id,
-            body["prompt"],
-            title=body.get("title"),
-            tags=body.get("tags", []),
-            id_prefix=SESSION_PREFIX,
-            attributes={
-                "origin": "api",
-                "playbook_id": body.get("playbook_id"),
-                "max_acu_limit": body.get("max_acu_limit"),
-                "service_user_id": credential.name if credential else None,
-                "acus_consumed": 0.0,
-                "pull_requests": [],
-            },
-        )
+        with lifecycle_errors():
+            session = self.store.create(
+                org_id,
+                body["prompt"],
+                title=body.get("title"),
+                tags=body.get("tags", []),
+                id_prefix=SESSION_PREFIX,
+                attributes={
+                    "origin": "api",
+                    "playbook_id": body.get("playbook_id"),
+                    "max_acu_limit": body.get("max_acu_limit"),
+                    "service_user_id": credential.name if credential else None,
+                    "acus_consumed": 0.0,
+                    "pull_requests": [],
+                },
+            )
         return ok(session_response(session, detailed=False))
 
     async def list_sessions(
@@ -110,15 +114,14 @@ class SessionsApi:
         tags: list[str] | None = None,
     ) -> Json:
         listing = f"sessions:{org_id}"
-        start_after = tuple(self.cursors.read(listing, after)) if after is not None else None
-        sessions = self.store.list(org_id, archived=is_archived, tags=tags or ())
-        start = 0 if start_after is None else sum(1 for s in sessions if s.sort_key() >= start_after)
-        page = paginate(sessions, first=first, start=start, cursor_for=lambda s: self.cursors.issue(listing, list(s.sort_key())))
+        start_after = self.cursors.read(listing, after) if after is not None else None
+        sessions, total, more = self.store.page(org_id, archived=is_archived, tags=tags or (), after=start_after, first=first)
+        end_cursor = self.cursors.issue(listing, list(sessions[-1].sort_key())) if more and sessions else None
         return ok({
-            "items": [session_response(s, detailed=True) for s in page.items],
-            "end_cursor": page.end_cursor,
-            "has_next_page": page.has_next_page,
-            "total": page.total,
+            "items": [session_response(s, detailed=True) for s in sessions],
+            "end_cursor": end_cursor,
+            "has_next_page": more,
+            "total": total,
         })
 
     async def get_session(self, org_id: str, devin_id: str) -> Json:

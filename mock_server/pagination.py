@@ -35,12 +35,15 @@ class CursorCodec:
         return f"{body}.{self._signature(listing, payload)}"
 
     def read(self, listing: str, cursor: str) -> Any:
+        """The position a cursor names; 422 for anything this codec did not issue for `listing`."""
         body, _, signature = cursor.partition(".")
         try:
-            payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+            payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)) if body.isascii() else b""
         except ValueError:
             payload = b""
-        if not payload or not hmac.compare_digest(signature, self._signature(listing, payload)):
+        # Compared as bytes: a str with non-ASCII characters is no signature (and hmac refuses it).
+        expected = self._signature(listing, payload).encode() if payload else b""
+        if not payload or not hmac.compare_digest(signature.encode("utf-8", "replace"), expected):
             raise ApiError(
                 "validation_error",
                 "The cursor in 'after' was not issued for this list; pass the end_cursor of the previous page.",

@@ -45,11 +45,13 @@ def forced_error(operation: Operation, wanted: dict[str, str], instance_has_sess
     """The error that `Prefer` asks for, None to serve normally; a bad preference is a 400."""
     code_text = wanted["code"]
     errors = [status for status in operation.statuses if status >= 400]
-    code = int(code_text) if code_text.isdigit() else None
+    # isascii: `²` is a digit to str.isdigit() but not to int(); three digits: every HTTP status.
+    code = int(code_text) if code_text.isascii() and code_text.isdigit() and len(code_text) <= 3 else None
     if code is None or code not in operation.statuses:
+        shown = code_text if len(code_text) <= 10 else code_text[:10] + "…"
         raise ApiError(
             "bad_request",
-            f"'Prefer: code={code_text}' is not a documented response of {operation.operation_id}; "
+            f"'Prefer: code={shown}' is not a documented response of {operation.operation_id}; "
             f"documented error codes: {', '.join(map(str, errors))}.",
         )
     if code < 400:

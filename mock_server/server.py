@@ -10,6 +10,10 @@ from typing import Any
 
 import uvicorn
 
+from .envelope import bad_request_body
+from .http_protocol import DEFAULT_HEADER_TIMEOUT, bounded_protocol
+
+KEEP_ALIVE_SECONDS = 5  # an idle keep-alive connection is closed after this
 
 def listen(host: str, port: int) -> socket.socket:
     """A bound, listening TCP socket (port 0: a free one); OSError says why not."""
@@ -30,18 +34,22 @@ def url_of(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def make_server(app: Any, **options: Any) -> uvicorn.Server:
-    # Access logging is the mock's own (one line per request, with timing).
-    return uvicorn.Server(uvicorn.Config(app, access_log=False, log_level="warning", **options))
+def make_server(app: Any, *, header_timeout: float = DEFAULT_HEADER_TIMEOUT, **options: Any) -> uvicorn.Server:
+    """uvicorn with the bounded HTTP protocol: header and keep-alive timeouts, header size limit,
+    and the envelope on the HTTP layer's own 400s. Access logging is the mock's own."""
+    protocol = bounded_protocol(bad_request_body, header_timeout=header_timeout)
+    return uvicorn.Server(uvicorn.Config(app, http=protocol, access_log=False, log_level="warning",
+                                         timeout_keep_alive=KEEP_ALIVE_SECONDS, **options))
 
 
 class BackgroundServer:
     """`with BackgroundServer(app) as server: ... server.url ...` serves `app` on loopback."""
 
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0, **server_options: Any) -> None:
         self.app = app
         self.host = host
         self.port = port
+        self.server_options = server_options
         self.url = ""
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -49,7 +57,7 @@ class BackgroundServer:
     def __enter__(self) -> BackgroundServer:
         sock = listen(self.host, self.port)
         self.url = url_of(sock)
-        self._server = make_server(self.app)
+        self._server = make_server(self.app, **self.server_options)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
         self._thread.start()
         while not self._server.started:

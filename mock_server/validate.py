@@ -1,4 +1,5 @@
-"""Validate stage: the request body's media type and syntax, then path, query and body schemas.
+"""Validate stage: the request body (read by `request_body`: 413, 415, 400), then path, query and
+body schemas.
 
 It takes the place of connexion's request validation to follow the contract's precedence
 (415 and 400 on the body before 422) and to report every path, query and body error together
@@ -9,35 +10,22 @@ ECMA-262 as OpenAPI implies (`$` does not match before a trailing newline, unlik
 
 from __future__ import annotations
 
-import codecs
 import json
+import re
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
-import re
-
 import jsonschema_rs
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .envelope import ApiError, field_error
+from .request_body import DEFAULT_MAX_BODY_BYTES, MISSING, read_json_body, replay
 from .route import operation_of
 from .spec import ApiSpec, Operation
 
 SPEC_URI = "urn:openapi-document"
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def parse_json(raw: bytes, charset: str) -> Any:
-    """Strict JSON: NaN and Infinity are refused, as are bytes that are not in `charset`."""
-    try:
-        return json.loads(raw.decode(charset), parse_constant=_reject_constant)
-    except UnicodeDecodeError as exc:
-        raise ApiError("bad_request", f"The body is not valid {charset}: {exc.reason} at byte {exc.start}.") from exc
-    except ValueError as exc:
-        raise ApiError("bad_request", f"The body is not valid JSON: {exc}.") from exc
+MAX_INTEGER_DIGITS = 30  # longer digit strings are out of any range the spec gives (and of int()'s limit)
+OUT_OF_RANGE = object()
 
 
 def _coerce(value: str, schema: dict[str, Any]) -> Any:
@@ -46,7 +34,10 @@ def _coerce(value: str, schema: dict[str, Any]) -> Any:
     kind = schema.get("type")
     if kind == "integer":
         digits = value[1:] if value[:1] in "+-" else value
-        return int(value) if digits.isascii() and digits.isdigit() else value
+        if digits.isascii() and digits.isdigit():
+            # Past any bound the spec gives, and past what int() converts: reported, not converted.
+            return int(value) if len(digits) <= MAX_INTEGER_DIGITS else OUT_OF_RANGE
+        return value
     if kind == "boolean":
         return {"true": True, "false": False}.get(value, value)
     return value
@@ -123,6 +114,9 @@ class OperationValidator:
                 value: Any = [_coerce(item, schema.get("items", {})) for item in raw]
             else:
                 value = _coerce(raw, schema)
+            if value is OUT_OF_RANGE or (isinstance(value, list) and OUT_OF_RANGE in value):
+                errors.append(field_error([location, name], f"More than {MAX_INTEGER_DIGITS} digits: out of range", "int_out_of_range"))
+                continue
             errors.extend(schema_errors(validator, value, [location, name]))
             arguments[name] = value
         return arguments, errors
@@ -130,70 +124,11 @@ class OperationValidator:
     def body_errors(self, body: Any) -> list[dict[str, Any]]:
         if self.body is None:
             return []
-        if body is _MISSING:
+        if body is MISSING:
             if self.operation.body_required:
                 return [field_error(["body"], "A JSON request body is required", "missing")]
             return []
         return schema_errors(self.body, body, ["body"])
-
-
-_MISSING = object()
-
-
-def _content_type(scope: Scope) -> tuple[str, str] | None:
-    """(media type, charset) of the request, or None without a Content-Type header."""
-    for name, value in scope["headers"]:
-        if name == b"content-type":
-            media_type, *params = value.decode("latin-1").split(";")
-            charset = "utf-8"
-            for param in params:
-                key, _, val = param.strip().partition("=")
-                if key.lower() == "charset":
-                    charset = val.strip().strip('"') or charset
-            return media_type.strip().lower(), charset
-    return None
-
-
-async def read_body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-def replay(body: bytes) -> Receive:
-    """A receive channel that hands the already-read body to the next stage."""
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return receive
-
-
-def decode_body(raw: bytes, content_type: tuple[str, str] | None) -> Any:
-    """The parsed JSON body, or _MISSING; 415 for a body that is not JSON, 400 for bad JSON."""
-    if content_type is None:
-        if not raw:
-            return _MISSING
-        raise ApiError("unsupported_media_type", "The body has no Content-Type; send application/json.")
-    media_type, charset = content_type
-    if media_type != "application/json":
-        raise ApiError("unsupported_media_type", f"Content-Type {media_type!r} is not supported; send application/json.")
-    try:
-        codecs.lookup(charset)
-    except LookupError as exc:
-        raise ApiError("unsupported_media_type", f"Charset {charset!r} is not supported.") from exc
-    return parse_json(raw, charset) if raw else _MISSING
 
 
 def compile_schema(registry: jsonschema_rs.Registry, uri: str, pointer: str) -> jsonschema_rs.Draft202012Validator:
@@ -211,23 +146,27 @@ def compile_validators(
 
 
 class RequestValidationMiddleware:
-    def __init__(self, app: ASGIApp, *, validators: dict[str, OperationValidator]) -> None:
+    def __init__(self, app: ASGIApp, *, validators: dict[str, OperationValidator],
+                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
         self.app = app
         self.validators = validators
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         operation = operation_of(scope) if scope["type"] == "http" else None
         if operation is not None:
             validator = self.validators[operation.operation_id]
-            body: Any = _MISSING
+            body: Any = MISSING
+            errors: list[dict[str, Any]] = []
             if validator.body is not None:
-                raw = await read_body(receive)
-                body = decode_body(raw, _content_type(scope))
-                receive = replay(raw)
-                if body is not _MISSING:
+                read = await read_json_body(scope, receive, self.max_body_bytes)
+                receive = replay(read.raw)
+                body, errors = read.value, read.errors
+                if body is not MISSING:
                     scope.setdefault("state", {})["body"] = body
-            arguments, errors = validator.read_parameters(scope)
-            errors += validator.body_errors(body)
+            arguments, parameter_errors = validator.read_parameters(scope)
+            # Strings that are no Unicode text are reported alone: the schema validator cannot read them.
+            errors = parameter_errors + (errors or validator.body_errors(body))
             # Handed on, so that the handle stage does not parse the request again.
             scope.setdefault("state", {})["arguments"] = arguments
             if errors:

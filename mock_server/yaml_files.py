@@ -1,11 +1,19 @@
-"""Reading the YAML files a user hands the mock (spec, tokens, fixtures), with one-line errors."""
+"""Reading the YAML files a user hands the mock (spec, tokens, fixtures), with one-line errors.
+
+A `.json` file is read as JSON (a subset of YAML, parsed a hundred times faster); YAML is read
+with libyaml's loader where PyYAML was built with it.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class FileError(Exception):
@@ -19,8 +27,13 @@ def read_yaml(path: str | Path, what: str) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise FileError(f"cannot read {what} {path}: {reason}") from exc
+    if Path(path).suffix.lower() == ".json":
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            raise FileError(f"{what} {path} is not valid JSON: {exc}") from exc
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""

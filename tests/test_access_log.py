@@ -13,7 +13,7 @@ import pytest
 
 from conftest import ADMIN, SESSIONS, free_port
 from mock_server import MockConfig, build
-from mock_server.access_log import AccessLogMiddleware
+from mock_server.access_log import AccessLogMiddleware, log_line, printable
 
 LINE = re.compile(r"^(?P<method>[A-Z]+) (?P<target>\S+) (?P<status>\d{3}|-) (?P<ms>\d+\.\d)ms$")
 
@@ -67,3 +67,20 @@ def test_the_cli_logs_unless_quiet(quiet):
         process.terminate()
         rest, _ = process.communicate(timeout=10)
     assert (f"GET {SESSIONS} 200 " in rest) is not quiet
+
+
+@pytest.mark.parametrize(("raw_path", "shown"), [
+    (b"/v3/x%0AGET%20/forged%20200%201.0ms", "/v3/x%0AGET%20/forged%20200%201.0ms"),
+    (b"/v3/\xe2\x80\xae\x1b", "/v3/%E2%80%AE%1B"),
+])
+def test_a_request_cannot_write_a_line_of_its_own(raw_path, shown):
+    from urllib.parse import unquote
+
+    scope = {"method": "GET", "path": unquote(raw_path.decode("latin-1")), "raw_path": raw_path, "query_string": b"a=%0D%0A"}
+    line = log_line(scope, 404, 0.001)
+    assert line.count("\n") == 1 and line.endswith("\n") and "\r" not in line
+    assert line == f"GET {shown}?a=%0D%0A 404 1.0ms\n"
+
+
+def test_unprintable_characters_are_escaped():
+    assert printable("a\nb\x1b[31m\u202e") == "a\\nb\\x1b[31m\\u202e"

@@ -6,6 +6,8 @@ import pytest
 
 from conftest import ADMIN, SESSIONS
 from mock_server import MockConfig, build
+from mock_server.admin import AdminAccess
+from mock_server.store import StoreLimits
 
 STATE = "/_mock/organizations/org-mock/sessions"
 
@@ -96,3 +98,65 @@ def test_a_body_that_is_not_json_is_415(client):
 
 def test_admin_needs_no_token_and_ignores_prefer(client):
     assert client.post("/_mock/reset", headers={"Prefer": "code=500"}).status_code == 200
+
+
+# -- who may use the admin API ------------------------------------------------------------------
+
+
+def test_off_when_bound_beyond_loopback_without_a_token():
+    access = AdminAccess(enabled=False, disabled_reason="The admin API is off: start it with --admin-token.")
+    with build(MockConfig(admin=access)).app.test_client() as client:
+        response = client.post("/_mock/reset")
+        assert response.status_code == 403 and "--admin-token" in response.json()["detail"]
+        assert client.get(SESSIONS, headers=ADMIN).status_code == 200  # the API itself is served
+
+
+def test_an_admin_token_is_required_when_given():
+    with build(MockConfig(admin=AdminAccess(token="s3cret"))).app.test_client() as client:
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic s3cret"}):
+            response = client.post("/_mock/reset", headers=headers)
+            assert response.status_code == 401 and response.headers["www-authenticate"].startswith("Bearer")
+        assert client.post("/_mock/reset", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", "null", "http://localhost.evil.example:8080"])
+def test_a_page_of_another_site_cannot_reset_the_mock(client, mock, new_session, origin):
+    response = client.post("/_mock/reset", headers={"Origin": origin, "Content-Type": "text/plain"}, content=b"x")
+    assert response.status_code == 403 and response.json()["type"] == "forbidden"
+    assert client.get(f"{SESSIONS}/{new_session['session_id']}", headers=ADMIN).status_code == 200  # nothing reset
+
+
+@pytest.mark.parametrize("origin", ["http://testserver", "http://localhost:5173", "http://127.0.0.1:3000"])
+def test_the_mocks_own_and_local_pages_may_use_it(client, origin):
+    assert client.post("/_mock/reset", headers={"Origin": origin}).status_code == 200
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"])
+def test_only_json_bodies(client, content_type):
+    response = client.post("/_mock/reset", headers={"Content-Type": content_type}, content=b"x")
+    assert response.status_code == 415 and response.json()["type"] == "unsupported_media_type"
+
+
+def test_fixtures_obey_the_product_limits(client):
+    too_long = {"sessions": [{"session_id": "devin-a1", "title": "t" * 201, "tags": ["x" * 65],
+                              "messages": [{"message": ""}], "user_id": "u" * 201}]}
+    response = client.post("/_mock/fixtures", json=too_long)
+    assert response.status_code == 422
+    assert sorted(e["loc"] for e in response.json()["errors"]) == [
+        ["body", "sessions", 0, "messages", 0, "message"], ["body", "sessions", 0, "tags", 0],
+        ["body", "sessions", 0, "title"], ["body", "sessions", 0, "user_id"]]
+
+
+def test_fixtures_past_the_session_limit_are_a_409_and_load_nothing():
+    with build(MockConfig(limits=StoreLimits(max_sessions=60))).app.test_client() as client:
+        before = client.get(SESSIONS, headers=ADMIN).json()["total"]
+        sessions = [{"session_id": f"devin-f{i}"} for i in range(61)]
+        response = client.post("/_mock/fixtures", json={"sessions": sessions})
+        assert response.status_code == 409 and response.json()["type"] == "limit_exceeded"
+        assert client.get(SESSIONS, headers=ADMIN).json()["total"] == before
+
+
+def test_a_fixtures_body_past_the_size_limit_is_a_413():
+    with build(MockConfig(max_body_bytes=1000)).app.test_client() as client:
+        response = client.post("/_mock/fixtures", json={"sessions": [{"session_id": f"devin-f{i}"} for i in range(100)]})
+        assert response.status_code == 413 and response.json()["type"] == "payload_too_large"

@@ -182,7 +182,7 @@ def test_terminate_flow(client, new_session):
 def test_concurrent_archives_return_identical_bodies(mock, new_session):
     async def archive_many() -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=mock.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
             url = f"{SESSIONS}/{new_session['session_id']}/archive"
             return await asyncio.gather(*(client.post(url, headers=ADMIN) for _ in range(20)))
 
@@ -286,7 +286,7 @@ def test_unexpected_exception_is_a_500_envelope(client, mock, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(mock.store, "list", explode)
+    monkeypatch.setattr(mock.store, "page", explode)
     assert_problem(client.get(SESSIONS, headers=ADMIN), 500, "internal_error")
 
 
@@ -309,3 +309,52 @@ def test_seed_is_deterministic():
 def test_reset_restores_the_seed(client, mock, new_session):
     mock.reset()
     assert_problem(client.get(f"{SESSIONS}/{new_session['session_id']}", headers=ADMIN), 404, "session_not_found")
+
+
+# -- hostile input in the query and headers: a 4xx in the envelope, never a 500 -------------------
+
+
+@pytest.mark.parametrize("cursor", ["YQ.%C3%A9", "%C3%A9.%C3%A9", "%FF", "YQ." + "%E2%80%AE" * 50])
+def test_a_cursor_with_non_ascii_characters_is_a_422(client, cursor):
+    response = client.get(f"{SESSIONS}?after={cursor}", headers=ADMIN)
+    assert_problem(response, 422, "validation_error")
+    assert locs(response) == [["query", "after"]]
+
+
+@pytest.mark.parametrize("first", ["1" * 4301, "9" * 31, "-" + "9" * 5000, "%C2%B2", "%D9%A1"])
+def test_an_integer_past_any_range_or_in_other_digits_is_a_422(client, first):
+    response = client.get(f"{SESSIONS}?first={first}", headers=ADMIN)
+    assert_problem(response, 422, "validation_error")
+    assert locs(response) == [["query", "first"]]
+
+
+def test_a_list_walks_a_large_store_by_cursor(client, mock):
+    # a page costs what the page holds (see test_store); here: 1 000 sessions, walked 100 at a time
+    for index in range(1000):
+        mock.store.create("org-mock", f"p{index}", tags=["bulk"], id_prefix="devin-")
+    seen, after = [], None
+    while True:
+        page = client.get(SESSIONS, params={"tags": "bulk", "first": 100, **({"after": after} if after else {})},
+                          headers=ADMIN).json()
+        seen += [item["session_id"] for item in page["items"]]
+        assert page["total"] == 1000
+        if not page["has_next_page"]:
+            break
+        after = page["end_cursor"]
+    assert len(seen) == len(set(seen)) == 1000
+
+
+def test_storage_limits_are_a_409_naming_the_limit():
+    from mock_server import MockConfig, build
+    from mock_server.store import StoreLimits
+
+    with build(MockConfig(limits=StoreLimits(max_sessions=61, max_messages=4))).app.test_client() as client:
+        created = client.post(SESSIONS, json={"prompt": "p"}, headers=ADMIN)
+        assert created.status_code == 200
+        body = assert_problem(client.post(SESSIONS, json={"prompt": "p"}, headers=ADMIN), 409, "limit_exceeded")
+        assert "61 sessions" in body["detail"] and "/_mock/reset" in body["detail"]
+        path = f"{SESSIONS}/{created.json()['session_id']}/messages"
+        for message in ("two", "three", "four"):
+            assert client.post(path, json={"message": message}, headers=ADMIN).status_code == 200
+        body = assert_problem(client.post(path, json={"message": "five"}, headers=ADMIN), 409, "limit_exceeded")
+        assert "4 messages" in body["detail"]

@@ -79,3 +79,66 @@ def test_port_in_use_is_one_line():
         sock.listen()
         result = run_cli("--port", str(sock.getsockname()[1]))
     assert result.returncode != 0 and "cannot listen" in result.stderr and result.stderr.count("\n") == 1, result.stderr
+
+
+def post(url: str, token: str | None = None, headers: dict | None = None) -> int:
+    request = urllib.request.Request(url, method="POST", headers={**({"Authorization": f"Bearer {token}"} if token else {}),
+                                                                  **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_a_bind_beyond_loopback_warns_and_turns_the_admin_api_off():
+    port = free_port()
+    with running("--host", "0.0.0.0", "--port", str(port)) as (process, banner):
+        assert post(f"http://127.0.0.1:{port}/_mock/reset") == 403
+        assert get(f"http://127.0.0.1:{port}/v3/organizations/org-mock/sessions", "cog_mock_admin")[0] == 200
+    warning = process.stderr.read()
+    assert "warning: listening on 0.0.0.0" in warning and "admin API is off" in warning
+
+
+def test_an_admin_token_opens_the_admin_api_beyond_loopback():
+    port = free_port()
+    with running("--host", "0.0.0.0", "--port", str(port), "--admin-token", "s3cret") as (process, banner):
+        assert post(f"http://127.0.0.1:{port}/_mock/reset") == 401
+        assert post(f"http://127.0.0.1:{port}/_mock/reset", "s3cret") == 200
+    assert "admin API needs the --admin-token" in process.stderr.read()
+
+
+def test_loopback_binds_print_no_warning_and_allowed_hosts_extend_the_names():
+    port = free_port()
+    with running("--port", str(port), "--allowed-host", "mock.internal") as (process, banner):
+        url = f"http://127.0.0.1:{port}/v3/organizations/org-mock/sessions"
+        assert get(url, "cog_mock_admin")[0] == 200
+        for host, status in (("mock.internal:80", 200), ("evil.example", 400)):
+            request = urllib.request.Request(url, headers={"Authorization": "Bearer cog_mock_admin", "Host": host})
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    assert response.status == status
+            except urllib.error.HTTPError as error:
+                assert error.code == status
+    assert "warning" not in process.stderr.read()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--max-body-size", "2x"], "a size looks like 2MiB"),
+    (["--max-sessions", "0"], "at least 1"),
+    (["--max-sessions", "10"], "the seeded sessions: 60 sessions are more than the limit of 10"),
+])
+def test_bad_limits_are_one_readable_line(args, message):
+    result = run_cli(*args)
+    assert result.returncode != 0 and message in result.stderr and result.stderr.count("\n") == 1, result.stderr
+
+
+def test_the_body_limit_is_an_option():
+    port = free_port()
+    with running("--port", str(port), "--max-body-size", "1KiB"):
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/v3/organizations/org-mock/sessions", method="POST",
+                                         data=b'{"prompt": "' + b"x" * 2000 + b'"}',
+                                         headers={"Authorization": "Bearer cog_mock_admin", "Content-Type": "application/json"})
+        with pytest.raises(urllib.error.HTTPError) as raised:
+            urllib.request.urlopen(request, timeout=10)
+        assert raised.value.code == 413

@@ -29,6 +29,10 @@ def test_preflight_from_a_local_origin_is_allowed(client, origin):
 def test_other_origins_are_not_allowed(client, origin):
     response = preflight(client, origin)
     assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["type"] == "bad_request" and f"--cors-origin {origin}" in problem["detail"]
+    assert problem["instance"] == SESSIONS
     assert "access-control-allow-origin" not in response.headers
     assert "access-control-allow-origin" not in client.get(SESSIONS, headers={**ADMIN, "Origin": origin}).headers
 

@@ -62,13 +62,19 @@ def test_415_only_where_the_operation_takes_a_body(client, new_session):
     assert response.status_code == 400
 
 
-@pytest.mark.parametrize("code", ["405", "418", "201", "abc", ""])
+@pytest.mark.parametrize("code", ["405", "418", "201", "abc", "", "\u00b2", "4" * 5000, "0404", "\u0664\u0660\u0664"])
 def test_an_undocumented_code_is_a_400_listing_the_documented_ones(client, code):
-    response = client.get(SESSIONS, headers={**ADMIN, "Prefer": f"code={code}"})
+    response = client.get(SESSIONS, headers={**ADMIN, "Prefer": f"code={code}".encode()})
     assert response.status_code == 400, response.text
     body = response.json()
     assert body["type"] == "bad_request"
     assert "400, 401, 403, 404, 409, 422, 426, 429, 500, 502, 504" in body["detail"]
+    assert len(body["detail"]) < 300  # a long code is not echoed back whole
+
+
+def test_a_long_type_is_a_400_not_echoed_whole(client):
+    response = client.get(SESSIONS, headers={**ADMIN, "Prefer": "code=404, type=" + "x" * 5000})
+    assert response.status_code == 400 and len(response.json()["detail"]) <= 1000
 
 
 def test_a_documented_success_code_serves_normally(client):

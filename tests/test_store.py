@@ -7,11 +7,13 @@ import threading
 import pytest
 
 from mock_server.store import (
+    LimitExceeded,
     Session,
     SessionArchived,
     SessionNotFound,
     SessionStore,
     SessionTerminated,
+    StoreLimits,
 )
 
 
@@ -179,3 +181,92 @@ def test_concurrent_archives_all_see_the_same_state(store, clock):
     for thread in threads:
         thread.join()
     assert len(results) == 16 and all(r == results[0] for r in results)
+
+
+# -- limits: a write past one is refused whole -------------------------------------------------
+
+
+def test_sessions_past_the_limit_are_refused(clock):
+    store = SessionStore(clock=clock, limits=StoreLimits(max_sessions=2))
+    store.create("org-a", "one")
+    store.create("org-b", "two")
+    with pytest.raises(LimitExceeded, match="2 sessions"):
+        store.create("org-a", "three")
+    assert store.count() == 2
+
+
+def test_messages_past_the_limit_are_refused_and_nothing_changes(clock):
+    store = SessionStore(clock=clock, limits=StoreLimits(max_messages=2))
+    session = store.create("org-a", "prompt")
+    store.send_message("org-a", session.id, "second")
+    with pytest.raises(LimitExceeded, match="2 messages"):
+        store.send_message("org-a", session.id, "third")
+    assert [m.text for m in store.get("org-a", session.id).messages] == ["prompt", "second"]
+
+
+def test_text_past_the_limit_is_refused(clock):
+    store = SessionStore(clock=clock, limits=StoreLimits(max_text=100))
+    session = store.create("org-a", "x" * 60)
+    with pytest.raises(LimitExceeded, match="characters"):
+        store.send_message("org-a", session.id, "y" * 50)
+    with pytest.raises(LimitExceeded):
+        store.create("org-a", "z" * 50)
+    store.replace_tags("org-a", session.id, ["small"])  # within the limit
+    store.replace_all([])  # room again
+    store.create("org-a", "z" * 90)
+
+
+def test_replace_all_checks_every_limit(clock):
+    store = SessionStore(clock=clock, limits=StoreLimits(max_sessions=1, max_messages=1))
+    one = store.create("org-a", "p")
+    with pytest.raises(LimitExceeded, match="more than the limit of 1"):
+        store.replace_all([one, Session(id="devin-x", tenant="org-a", status="new", status_detail=None,
+                                        created_at=1, updated_at=1)])
+    assert store.count() == 1  # nothing was loaded
+
+
+# -- lists: a page costs what the page holds, whatever the store holds ----------------------------
+
+
+def test_a_page_copies_only_its_own_sessions(store, clock, monkeypatch):
+    for index in range(20_000):
+        clock.now += 0.01
+        store.create("org-a", "p", tags=["all", "even" if index % 2 == 0 else "odd"] + (["rare"] if index % 5000 == 0 else []))
+    copies = []
+    original = Session.copy
+    monkeypatch.setattr(Session, "copy", lambda self: copies.append(1) or original(self))
+    for filters in ({}, {"archived": False}, {"tags": ["all"]}, {"tags": ["even"]}, {"tags": ["rare"]}):
+        copies.clear()
+        sessions, total, more = store.page("org-a", first=20, **filters)
+        assert len(copies) == len(sessions) <= 20, filters
+    assert store.page("org-a", tags=["rare"])[1] == 4
+    assert store.page("org-a", tags=["even", "odd"])[1] == 0
+
+
+def test_pages_walked_by_key_return_every_match_once_newest_first(store, clock):
+    ids = []
+    for index in range(50):
+        clock.now += index % 3  # several share a second: ordered by id then
+        ids.append(store.create("org-a", "p", tags=["x"] if index % 2 else ["x", "y"]).id)
+    for filters in ({}, {"tags": ["x"]}, {"tags": ["y"]}, {"archived": False}):
+        expected = [s.id for s in sorted((store.get("org-a", i) for i in ids), key=Session.sort_key, reverse=True)
+                    if set(filters.get("tags", [])) <= set(s.tags)]
+        walked, after = [], None
+        while True:
+            sessions, total, more = store.page("org-a", after=after, first=7, **filters)
+            walked += [s.id for s in sessions]
+            assert total == len(expected)
+            if not more:
+                break
+            after = sessions[-1].sort_key()
+        assert walked == expected, filters
+
+
+def test_the_index_follows_every_change(store):
+    session = store.create("org-a", "p", tags=["a"])
+    store.archive("org-a", session.id)
+    assert [s.id for s in store.list("org-a", archived=True)] == [session.id]
+    assert store.list("org-a", archived=False) == []
+    store.unarchive("org-a", session.id)
+    store.replace_tags("org-a", session.id, ["b"])
+    assert store.list("org-a", tags=["a"]) == [] and [s.id for s in store.list("org-a", tags=["b"])] == [session.id]

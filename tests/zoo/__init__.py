@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import copy
 import json
 import time
 from collections.abc import Callable
@@ -148,13 +147,14 @@ class RacyArchive(SessionStore):
         snapshot = SNAPSHOT.get()
         if snapshot is None or snapshot.archived:
             return super().archive(tenant, session_id)
-        with self._lock:
-            stored = self._find(tenant, session_id)
+
+        def stale_change(stored):
             stored.archived = True
             if stored.status in SLEEPABLE:
                 stored.status, stored.status_detail = "suspended", "user_request"
             stored.updated_at = max(stored.updated_at, snapshot.updated_at) + 1
-            return copy.deepcopy(stored)
+
+        return self._apply(tenant, session_id, stale_change)
 
 
 def racy_archive():
@@ -243,26 +243,33 @@ class CachedList(SessionStore):
         super().__init__()
         self._cache: dict = {}
 
-    def list(self, tenant, *, archived=None, tags=()):
-        key = (tenant, archived, tuple(sorted(tags)))
+    def page(self, tenant, *, archived=None, tags=(), after=None, first=100):
+        key = (tenant, archived, tuple(sorted(tags)), tuple(after or ()), first)
         hit = self._cache.get(key)
         if hit and time.monotonic() - hit[0] < 2:
             return hit[1]
-        result = super().list(tenant, archived=archived, tags=tags)
+        result = super().page(tenant, archived=archived, tags=tags, after=after, first=first)
         self._cache[key] = (time.monotonic(), result)
         return result
 
 
 class FalseFilterIgnored(SessionStore):
-    def list(self, tenant, *, archived=None, tags=()):
-        return super().list(tenant, archived=None if archived is False else archived, tags=tags)
+    def page(self, tenant, *, archived=None, **kwargs):
+        return super().page(tenant, archived=None if archived is False else archived, **kwargs)
+
+
+def _page_of(ordered, after, first):
+    """A page of an already ordered list of sessions, as SessionStore.page answers."""
+    if after is not None:
+        ordered = [s for s in ordered if s.sort_key() < tuple(after)]
+    return ordered[:first], len(ordered), len(ordered) > first
 
 
 class TagsMatchAny(SessionStore):
-    def list(self, tenant, *, archived=None, tags=()):
+    def page(self, tenant, *, archived=None, tags=(), after=None, first=100):
         tags = list(tags)
         if len(tags) <= 1:
-            return super().list(tenant, archived=archived, tags=tags)
+            return super().page(tenant, archived=archived, tags=tags, after=after, first=first)
         seen, merged = set(), []
         for tag in tags:
             for s in super().list(tenant, archived=archived, tags=[tag]):
@@ -270,20 +277,20 @@ class TagsMatchAny(SessionStore):
                     seen.add(s.id)
                     merged.append(s)
         merged.sort(key=lambda s: s.sort_key(), reverse=True)
-        return merged
+        return _page_of(merged, after, first)
 
 
 class OldestFirst(SessionStore):
-    def list(self, tenant, *, archived=None, tags=()):
-        return list(reversed(super().list(tenant, archived=archived, tags=tags)))
+    def page(self, tenant, *, archived=None, tags=(), after=None, first=100):
+        matches = list(reversed(super().page(tenant, archived=archived, tags=tags, first=self.limits.max_sessions)[0]))
+        return matches[:first], len(matches), len(matches) > first
 
 
 class ForeignSessionsVisible(SessionStore):
     def _find(self, tenant, session_id):
-        session = self._sessions.get(session_id)
-        if session is None:
-            return super()._find(tenant, session_id)
-        return session  # looks the id up across all organizations
+        # looks the id up across all organizations
+        found = next((s for (_, sid), s in self._sessions.items() if sid == session_id), None)
+        return found if found is not None else super()._find(tenant, session_id)
 
 
 class ArchiveArchivesSiblings(SessionStore):
@@ -488,6 +495,69 @@ def org_taken_from_token():
     return Rewrite(mock(), request=request)
 
 
+class ForeignSessionsVisibleToOther(SessionStore):
+    """Lookups made for org-other search every organization (a cross-tenant support view left on)."""
+
+    def _find(self, tenant, session_id):
+        if tenant == "org-other":
+            found = next((s for (_, sid), s in self._sessions.items() if sid == session_id), None)
+            if found is not None:
+                return found
+        return super()._find(tenant, session_id)
+
+
+def other_token_mapped_on_mock_org():
+    """A gateway maps org-other's token to org-mock's admin token on org-mock's paths."""
+
+    def request(scope, body):
+        if scope["path"].startswith("/v3/organizations/org-mock/"):
+            scope["headers"] = [(k, b"Bearer cog_mock_admin" if k == b"authorization" and v == b"Bearer cog_other_admin"
+                                 else v) for k, v in scope["headers"]]
+        return scope, body
+
+    return Rewrite(mock(), request=request)
+
+
+def crashes_on(decode: Callable[[dict, bytes], None]):
+    """A server with a request hook that reads the request naively and crashes (500) on what it cannot read."""
+
+    def request(scope, body):
+        decode(scope, body)
+        return scope, body
+
+    return lambda: Rewrite(mock(), request=request)
+
+
+def _charset(scope) -> str:
+    content_type = dict(scope["headers"]).get(b"content-type", b"").decode("latin-1")
+    return content_type.partition("charset=")[2].strip() or "utf-8"
+
+
+def _audit_json(scope, body):
+    if body:
+        try:
+            json.loads(body.decode(_charset(scope)))  # RecursionError on deep nesting, LookupError on rot13
+        except ValueError:
+            pass
+
+
+def _audit_first(scope, body):
+    first = query(scope).get("first", [None])[-1]
+    if first is not None and first.isdigit():
+        int(first)  # ValueError past 4300 digits, and on "²"
+
+
+def _audit_text(scope, body):
+    try:
+        data = json.loads(body) if body else None
+    except (ValueError, RecursionError):
+        return
+    if isinstance(data, dict):
+        for value in data.values():
+            if isinstance(value, str):
+                value.encode("utf-8")  # UnicodeEncodeError on a lone surrogate
+
+
 ZOO = [
     Broken("archive-bumps-updated-at", "archive_is_idempotent", "test_archive_is_idempotent and not interleaved",
            lambda: mock(ArchiveBumpsUpdatedAt()), "archive touches updated_at on every call"),
@@ -563,6 +633,19 @@ ZOO = [
            responses_lack_acus, "get_session omits a required field (acus_consumed)"),
     Broken("created-id-unusable", "links_conform", "test_links_conform",
            lambda: mock(CreatedIdUppercased()), "create answers an id spelling that get_session does not know"),
+    Broken("foreign-visible-to-other", "foreign_session_is_not_found",
+           "test_foreign_session_is_not_found_from_the_other_side",
+           lambda: mock(ForeignSessionsVisibleToOther()), "org-other's token reads org-mock's sessions by id"),
+    Broken("other-token-mapped", "org_boundary_is_403", "test_org_boundary_is_403_from_the_other_side",
+           other_token_mapped_on_mock_org, "org-other's token is let into org-mock's paths"),
+    Broken("naive-json-audit", "no_server_error_on_bad_input", "test_no_server_error_on_bad_input_body",
+           crashes_on(_audit_json), "an audit hook parses bodies with the declared charset and no depth limit"),
+    Broken("naive-charset", "no_server_error_on_bad_input", "test_no_server_error_on_bad_input_charset",
+           crashes_on(_audit_json), "a body declared as charset=rot13 crashes the decoder"),
+    Broken("naive-page-size", "no_server_error_on_bad_input", "test_no_server_error_on_bad_input_query",
+           crashes_on(_audit_first), "first= with 5000 digits, or ², crashes int()"),
+    Broken("naive-unicode", "no_server_error_on_bad_input", "test_no_server_error_on_bad_input_body",
+           crashes_on(_audit_text), "a lone surrogate in a string crashes the UTF-8 encoder"),
     Broken("model:archived-accepts-messages", "archived_session_refuses_modification", "test_behaves_like_model",
            lambda: mock(ArchivedAcceptsMessages()), "the model-based test finds the same break"),
     Broken("model:tags-match-any", "tags_filter_matches_all", "test_behaves_like_model",

@@ -1,0 +1,91 @@
+"""Host stage: the mock answers only to the names it is reached by, and never redirects by Host.
+
+A web page on another site can make the developer's browser send requests to the mock, and,
+by DNS rebinding (the page's own host name re-pointed at 127.0.0.1), read the answers as if it
+were the mock's own origin. Such requests carry the attacker's name in `Host`, so a Host that
+is not one of the mock's names is refused with 400 `bad_request` before anything else runs.
+The names are the loopback ones, the bound address, the machine's names when bound to every
+interface, and `--allowed-host` (`*` lets any name in).
+
+A redirect built from the request (Starlette's trailing-slash redirect builds
+`http://<Host>/...`) would send a client wherever `Host` says: every `Location` leaves as a path.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .envelope import ApiError
+
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+TEST_CLIENT_HOST = "testserver"  # the name Starlette's and connexion's test clients send
+ANY_INTERFACE = ("0.0.0.0", "::", "")
+
+
+def is_loopback(host: str) -> bool:
+    return host in LOOPBACK_HOSTS or host.startswith("127.")
+
+
+def names_for_bind(host: str) -> tuple[str, ...]:
+    """The names a mock bound to `host` is reached by."""
+    names = [*LOOPBACK_HOSTS, host]
+    if host in ANY_INTERFACE:
+        machine = socket.gethostname()
+        names += [machine, socket.getfqdn()]
+        try:
+            names += [info[4][0] for info in socket.getaddrinfo(machine, None)]
+        except OSError:
+            pass
+    return tuple(dict.fromkeys(name.lower() for name in names if name))
+
+
+def host_name(header: str) -> str:
+    """`example.com:8080` -> `example.com`, `[::1]:8080` -> `::1`."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:].split("]", 1)[0]
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+class HostMiddleware:
+    def __init__(self, app: ASGIApp, *, allowed: Iterable[str]) -> None:
+        self.app = app
+        self.allowed = frozenset(name.lower() for name in allowed)
+        self.any_host = "*" in self.allowed
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if not self.any_host:
+            self.check(scope)
+
+        async def send_relative_location(message: Message) -> None:
+            if message["type"] == "http.response.start" and 300 <= message["status"] < 400:
+                message["headers"] = [
+                    (name, _path_only(value) if name.lower() == b"location" else value)
+                    for name, value in message.get("headers", [])
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_relative_location)
+
+    def check(self, scope: Scope) -> None:
+        for name, value in scope["headers"]:
+            if name == b"host":
+                host = host_name(value.decode("latin-1"))
+                if host not in self.allowed:
+                    shown = host if host.isprintable() and len(host) <= 100 else repr(host[:100])
+                    raise ApiError("bad_request", f"Host {shown!r} is not a name of this mock; if it should be, "
+                                                  f"start it with --allowed-host {shown}.")
+                return
+
+
+def _path_only(location: bytes) -> bytes:
+    parts = urlsplit(location.decode("latin-1"))
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return path.encode("latin-1")
