@@ -1,8 +1,8 @@
 """A small HTTP client for the sessions API.
 
-It keeps a request budget, honours 429 `Retry-After`, tags and remembers every session it creates
-(so the suite only ever modifies its own sessions and can clean them up), and records each
-exchange so that a failure can show the request, the response and a curl line to reproduce it.
+Its requests go through the run's `PoliteSession` (budget, deadline, timeouts, `Retry-After`,
+and the run's `Ownership`, which tags and registers every session the run creates). It records
+each exchange so that a failure can show the request, the response and a curl line to reproduce it.
 """
 
 from __future__ import annotations
@@ -17,60 +17,19 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 
-RETRY_LIMIT = 5
-RETRY_WAIT_CAP = 30.0
+from contract_tests.ownership import Ownership
+from contract_tests.transport import PoliteSession
+
 SHOWN_BODY = 1500
+_recent = threading.local()  # the last exchanges of this thread, for reports of unexpected errors
 
 
-class BudgetExhausted(RuntimeError):
-    pass
+def recent_exchanges() -> list[Exchange]:
+    return list(getattr(_recent, "exchanges", []))
 
 
-class Budget:
-    """Counts requests across threads; raising once the limit is spent keeps a runaway run polite."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.spent = 0
-        self._lock = threading.Lock()
-
-    def spend(self) -> None:
-        with self._lock:
-            if self.limit and self.spent >= self.limit:
-                raise BudgetExhausted(
-                    f"request budget of {self.limit} requests spent (raise --request-budget to allow more)"
-                )
-            self.spent += 1
-
-
-class PoliteSession(requests.Session):
-    """`requests.Session` that spends the budget and waits out 429 answers as `Retry-After` asks."""
-
-    def __init__(self, budget: Budget, timeout: float = 30.0) -> None:
-        super().__init__()
-        self.budget = budget
-        self.timeout = timeout
-        self.rate_limited = 0
-
-    def request(self, method, url, *args, **kwargs):  # type: ignore[override]
-        kwargs.setdefault("timeout", self.timeout)
-        for attempt in range(RETRY_LIMIT + 1):
-            self.budget.spend()
-            response = super().request(method, url, *args, **kwargs)
-            if response.status_code != 429 or attempt == RETRY_LIMIT:
-                return response
-            self.rate_limited += 1
-            time.sleep(retry_after(response))
-        return response  # pragma: no cover
-
-
-def retry_after(response: requests.Response) -> float:
-    value = response.headers.get("Retry-After", "1")
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = 1.0
-    return max(0.0, min(seconds, RETRY_WAIT_CAP))
+def _remember(exchange: Exchange) -> None:
+    _recent.exchanges = [*getattr(_recent, "exchanges", [])[-2:], exchange]
 
 
 @dataclass
@@ -152,28 +111,6 @@ def _shorten(text: str) -> str:
     return text if len(text) <= SHOWN_BODY else text[:SHOWN_BODY] + f"... ({len(text)} chars)"
 
 
-class Registry:
-    """Ids of the sessions this run created: the only sessions it may modify."""
-
-    def __init__(self) -> None:
-        self._ids: list[str] = []
-        self._lock = threading.Lock()
-
-    def add(self, session_id: str) -> None:
-        with self._lock:
-            if session_id not in self._ids:
-                self._ids.append(session_id)
-
-    def __contains__(self, session_id: object) -> bool:
-        return session_id in self._ids
-
-    def __iter__(self):
-        return iter(list(self._ids))
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-
 UNSET = object()
 
 
@@ -187,17 +124,19 @@ class Api:
         token: str | None,
         *,
         session: PoliteSession,
-        registry: Registry,
-        run_tag: str,
+        ownership: Ownership,
         credential: str = "$TOKEN",
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.org = org
         self.token = token
         self.http = session
-        self.registry = registry
-        self.run_tag = run_tag
+        self.ownership = ownership
         self.credential = credential
+
+    @property
+    def run_tag(self) -> str:
+        return self.ownership.run_tag
 
     def as_(self, token: str | None, credential: str, org: str | None = None) -> Api:
         """The same client, but sending another token (None: no Authorization header)."""
@@ -206,8 +145,7 @@ class Api:
             org or self.org,
             token,
             session=self.http,
-            registry=self.registry,
-            run_tag=self.run_tag,
+            ownership=self.ownership,
             credential=credential,
         )
 
@@ -245,11 +183,12 @@ class Api:
         sent.update(headers or {})
         started = time.monotonic()
         response = self.http.request(method, url, data=body, headers=sent, allow_redirects=False)
+        sent_body = response.request.body  # as sent: the run's ownership may have added its tag
         exchange = Exchange(
             method=method,
             url=url,
             request_headers=sent,
-            request_body=body,
+            request_body=sent_body.encode() if isinstance(sent_body, str) else sent_body,
             status=response.status_code,
             headers=response.headers,
             text=response.text,
@@ -258,15 +197,13 @@ class Api:
         )
         if authorization is not UNSET and authorization is not None:
             exchange.credential = ""  # a made-up credential is no secret: show it as sent
+        _remember(exchange)
         return exchange
 
     # -- operations ------------------------------------------------------------------------
     def create_session(self, prompt: str = "Contract check", *, tags: list[str] | None = None, **fields: Any) -> Exchange:
         body = {"prompt": prompt, "tags": [self.run_tag, *(tags or [])], **fields}
-        exchange = self.request("POST", self.sessions_path(), json_body=body)
-        if exchange.status == 200 and isinstance(exchange.field("session_id"), str):
-            self.registry.add(exchange.field("session_id"))
-        return exchange
+        return self.request("POST", self.sessions_path(), json_body=body)  # registered by the ownership
 
     def get_session(self, devin_id: str) -> Exchange:
         return self.request("GET", self.session_path(devin_id))
@@ -300,7 +237,7 @@ class Api:
 
     def _guard(self, devin_id: str) -> None:
         """Modifying calls only ever target sessions this run created, or ids that cannot exist."""
-        if devin_id not in self.registry and not devin_id.startswith(ABSENT_PREFIX):
+        if devin_id not in self.ownership and not devin_id.startswith(ABSENT_PREFIX):
             raise AssertionError(f"refusing to modify {devin_id}: this run did not create it")
 
     def absent_id(self, salt: str = "") -> str:

@@ -26,7 +26,16 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "contract_seed": ("CONTRACT_SEED", "Seed for generated data (default: derandomized, same cases every run)."),
     "request_budget": ("CONTRACT_REQUEST_BUDGET", "Most HTTP requests one test process may send (default 20000)."),
     "max_examples": ("CONTRACT_MAX_EXAMPLES", "Hypothesis examples per generated test (default 25)."),
+    "run_id": ("CONTRACT_RUN_ID", "Name of this run: its sessions carry the tag contract-<run id> (default: random)."),
+    "deadline": ("CONTRACT_DEADLINE", "Seconds the whole run may take; then it stops with a summary (default: none)."),
+    "request_timeout": ("CONTRACT_REQUEST_TIMEOUT", "Seconds to wait for one answer (default 30)."),
+    "max_retry_wait": ("CONTRACT_MAX_RETRY_WAIT",
+                       "Longest Retry-After (seconds) the suite waits out; a longer one stops the run (default 30)."),
 }
+
+
+class SettingsError(ValueError):
+    """An option's value cannot be used; the message is one line naming the option."""
 
 
 def default_spec_path() -> Path:
@@ -48,6 +57,9 @@ class Settings:
     seed: int | None = None
     request_budget: int = 20000
     max_examples: int = 25
+    deadline: float | None = None  # seconds
+    request_timeout: float = 30.0
+    max_retry_wait: float = 30.0
     run_id: str = field(default_factory=lambda: run_id())
 
     @property
@@ -90,13 +102,30 @@ def from_values(values: dict[str, object]) -> Settings:
             setattr(settings, name, None if name != "token" and name != "org" else "")
     if pick("spec"):
         settings.spec = Path(pick("spec")).expanduser().resolve()  # type: ignore[arg-type]
-    if pick("contract_seed") is not None:
-        settings.seed = int(pick("contract_seed"))  # type: ignore[arg-type]
-    if pick("request_budget") is not None:
-        settings.request_budget = int(pick("request_budget"))  # type: ignore[arg-type]
-    if pick("max_examples") is not None:
-        settings.max_examples = int(pick("max_examples"))  # type: ignore[arg-type]
+    if pick("run_id") is not None:
+        settings.run_id = str(pick("run_id"))
+        if not (1 <= len(settings.run_tag) <= 64) or not settings.run_id.isprintable():
+            raise SettingsError(f"--run-id ({OPTIONS['run_id'][0]}) must be printable and make a tag of at most "
+                                f"64 characters, not {settings.run_id!r}")
+    numbers = {"contract_seed": ("seed", int), "request_budget": ("request_budget", int),
+               "max_examples": ("max_examples", int), "deadline": ("deadline", float),
+               "request_timeout": ("request_timeout", float), "max_retry_wait": ("max_retry_wait", float)}
+    for option, (attribute, kind) in numbers.items():
+        text = pick(option)
+        if text is not None:
+            setattr(settings, attribute, _number(option, text, kind))
     return settings
+
+
+def _number(option: str, text: object, kind: type) -> float:
+    flag = "--" + option.replace("_", "-")
+    try:
+        value = kind(str(text))
+    except ValueError:
+        raise SettingsError(f"{flag} ({OPTIONS[option][0]}) must be a number, not {text!r}") from None
+    if value < 0 or value != value:  # NaN
+        raise SettingsError(f"{flag} ({OPTIONS[option][0]}) must be 0 or more, not {text!r}")
+    return value
 
 
 _current: Settings | None = None

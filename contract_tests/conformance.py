@@ -122,7 +122,7 @@ class Guard:
     def __init__(self, pool: list[str], run_tag: str, created: Any = ()) -> None:
         self.pool = pool
         self.run_tag = run_tag
-        self.created = created  # ids this run created (a Registry): kept as they are
+        self.created = created  # ids this run created (its Ownership): kept as they are
 
     def apply(self, case: schemathesis.Case) -> None:
         # Reads are re-aimed too (they are safe anywhere): otherwise a generated id never names a
@@ -137,18 +137,6 @@ class Guard:
             case.path_parameters["devin_id"] = self.pool[(digest // 2) % len(self.pool)]
         else:
             case.path_parameters["devin_id"] = absent_id(self.run_tag, devin_id)
-
-    def tag_created(self, case: schemathesis.Case) -> None:
-        """Sessions a generated create makes carry the run tag, like the suite's own."""
-        if case.operation.definition.raw.get("operationId") != "create_session":
-            return
-        body = case.body
-        if isinstance(body, dict) and case.meta is not None and case.meta.generation.mode.is_positive:
-            tags = body.get("tags")
-            if tags is None and "tags" not in body:
-                body["tags"] = [self.run_tag]
-            elif isinstance(tags, list) and len(tags) < 50 and self.run_tag not in tags:
-                tags.append(self.run_tag)
 
 
 def operation_id(case: schemathesis.Case) -> str:

@@ -6,16 +6,27 @@ loads it. Everything here is lazy: the plugin does nothing in a run that collect
 
 from __future__ import annotations
 
-import contextlib
+import time
 from collections.abc import Iterator
 
 import pytest
 import requests
 
 from contract_tests import config
-from contract_tests.client import Api, Budget, PoliteSession, Registry
+from contract_tests.client import Api, recent_exchanges
+from contract_tests.ownership import Ownership
+from contract_tests.transport import (
+    DeadlineReached,
+    PoliteSession,
+    RunGuard,
+    RunStopped,
+    TargetUnreachable,
+    one_line,
+)
 
-_BUDGET: Budget | None = None
+GUARD = pytest.StashKey[RunGuard]()
+DEADLINE_AT = pytest.StashKey["float | None"]()  # wall-clock end of the run, for pytest-xdist workers
+WORKER_DEADLINE = "contract_deadline_at"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -38,8 +49,21 @@ def _option_values(cfg: pytest.Config) -> dict[str, object]:
 def pytest_configure(config: pytest.Config) -> None:
     from contract_tests import config as settings_module
 
-    settings = settings_module.from_values(_option_values(config))
+    try:
+        settings = settings_module.from_values(_option_values(config))
+    except settings_module.SettingsError as exc:
+        raise pytest.UsageError(str(exc)) from None
     settings_module.install(settings)
+    deadline_at = getattr(config, "workerinput", {}).get(WORKER_DEADLINE)
+    if deadline_at is None and settings.deadline is not None:
+        deadline_at = time.time() + settings.deadline
+    config.stash[GUARD] = RunGuard(
+        budget=settings.request_budget,
+        seconds_left=None if deadline_at is None else max(0.0, deadline_at - time.time()),
+        deadline_option=settings.deadline,
+        max_retry_wait=settings.max_retry_wait,
+    )
+    config.stash[DEADLINE_AT] = deadline_at
     if settings.seed is not None and config.getoption("hypothesis_seed", None) is None:
         # Hypothesis's own --hypothesis-seed, read by its plugin after this hook: it seeds every
         # generated test of the run, the stateful ones included.
@@ -51,6 +75,40 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _is_xdist_worker(cfg: pytest.Config) -> bool:
     return hasattr(cfg, "workerinput")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """pytest-xdist: every worker stops at the controller's deadline."""
+    deadline_at = node.config.stash.get(DEADLINE_AT, None)
+    if deadline_at is not None:
+        node.workerinput[WORKER_DEADLINE] = deadline_at
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Once the run has stopped (deadline, broken target), later tests do not start."""
+    guard = item.config.stash.get(GUARD, None)
+    if guard is None or not _is_contract_test(item):
+        return
+    reason = guard.stopped
+    if reason is None and guard.deadline is not None and guard.clock() >= guard.deadline:
+        reason = guard.deadline_passed()
+    if reason is not None:
+        item.session.shouldstop = f"contract run stopped: {reason}"
+        item.user_properties.append(("run_stopped", reason))
+        pytest.skip(f"not run: {reason}")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A run that stopped early checked only part of the contract: it does not pass (exit code 2)."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and _stop_reasons(reporter) and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.INTERRUPTED
+
+
+def _is_contract_test(item: pytest.Item) -> bool:
+    return "contract_settings" in getattr(item, "fixturenames", ()) or "api" in getattr(item, "fixturenames", ())
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
@@ -76,6 +134,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def _target_problem(base_url: str, settings: config.Settings) -> str | None:
+    """Why `base_url` cannot be the target of this run (one line), or None. The probe asks for
+    one page of sessions: anything but a page of sessions is not this API."""
     if not settings.token:
         return "--token (or CONTRACT_TOKEN) is required with --base-url"
     if not settings.org:
@@ -84,45 +144,103 @@ def _target_problem(base_url: str, settings: config.Settings) -> str | None:
         return f"--base-url {base_url!r} is not an http(s) URL"
     url = f"{base_url}/v3/organizations/{settings.org}/sessions?first=1"
     try:
-        response = requests.get(url, headers={"Authorization": f"Bearer {settings.token}"}, timeout=10)
+        response = requests.get(url, headers={"Authorization": f"Bearer {settings.token}"},
+                                timeout=min(settings.request_timeout, 30), allow_redirects=False)
     except requests.RequestException as exc:
-        reason = exc.__class__.__name__
-        inner = getattr(exc, "args", [None])[0]
-        if inner is not None and hasattr(inner, "reason"):
-            reason = str(getattr(inner, "reason", reason)).split(": ", 1)[-1][:120]
-        return f"cannot reach {base_url} ({reason})"
-    if response.status_code == 401:
+        return f"cannot reach {base_url} ({one_line(exc)})"
+    status, media = response.status_code, response.headers.get("Content-Type", "no content type").split(";")[0]
+    if status == 401:
         return f"{base_url} refused the token (401): check --token / CONTRACT_TOKEN"
-    if response.status_code == 403:
+    if status == 403:
         return f"{base_url} answered 403 for organization {settings.org}: check --org / CONTRACT_ORG"
-    if response.status_code == 404 and "json" not in response.headers.get("Content-Type", ""):
-        return f"{base_url} does not serve the sessions API (404 on GET {url})"
+    if status != 200:
+        hint = "; is it up?" if status >= 500 else ""
+        return f"{base_url} does not answer like the sessions API: GET {url} answered {status} ({media}){hint}"
+    try:
+        page = response.json()
+    except ValueError:
+        page = None
+    if not isinstance(page, dict) or not isinstance(page.get("items"), list):
+        return f"{base_url} does not look like the sessions API: GET {url} answered 200 ({media}) but no page of sessions"
     return None
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    """A broken contract rule reads as the rule, the exchanges and a curl line, not a traceback."""
+    """Every failure reads as a broken rule (the rule, the exchanges, a curl line) or as a target
+    that cannot be reached or stopped the run, not as a traceback."""
     report = yield
     counts = item.__dict__.get("contract_cases")
     if counts and call.when == "call":
         label = item.__dict__.get("contract_operation", item.name)
         report.user_properties.append(("generated_cases", {"operation": label, **counts}))
-    if call.excinfo is not None and report.failed:
-        from contract_tests.rules import ContractViolation
+    if call.excinfo is None or not report.failed:
+        return report
+    error = call.excinfo.value
+    stopped = _find(error, RunStopped)
+    if stopped is not None:
+        item.session.shouldstop = f"contract run stopped: {stopped}"
+        report.user_properties.append(("run_stopped", str(stopped)))
+        if isinstance(stopped, DeadlineReached):
+            report.outcome = "skipped"
+            report.longrepr = (str(item.path), item.location[1] or 0, f"not finished: {stopped}")
+        else:
+            report.longrepr = f"contract run stopped: {stopped}"
+        return report
+    from contract_tests.rules import ContractViolation, rule_of_test
 
-        violation = _find_violation(call.excinfo.value, ContractViolation)
-        if violation is not None:
-            where = ""
-            for entry in reversed(call.excinfo.traceback):
-                if str(entry.path).startswith(str(item.path.parent)) and entry.path.name.startswith("test_"):
-                    where = f"\n  at {entry.path.name}:{entry.lineno + 1}"
-                    break
-            report.longrepr = violation.render() + where
+    violation = _find(error, ContractViolation)
+    if violation is not None:
+        report.longrepr = violation.render() + _where(item, call)
+        return report
+    unreachable = _find(error, TargetUnreachable)
+    if unreachable is not None:
+        report.longrepr = f"contract target unreachable: {unreachable}"
+        return report
+    if isinstance(error, Exception) and not isinstance(error, AssertionError):
+        rule = rule_of_test(getattr(item, "originalname", item.name))
+        if rule is not None:
+            shown = "\n".join(exchange.render() for exchange in recent_exchanges())
+            report.longrepr = (f"contract rule `{rule}`: the target's answers could not be checked "
+                               f"({type(error).__name__}: {str(error)[:300]})" + _where(item, call)
+                               + (f"\n--- the last exchanges ---\n{shown}" if shown else ""))
     return report
 
 
+def _where(item: pytest.Item, call: pytest.CallInfo) -> str:
+    for entry in reversed(call.excinfo.traceback):
+        if str(entry.path).startswith(str(item.path.parent)) and entry.path.name.startswith("test_"):
+            return f"\n  at {entry.path.name}:{entry.lineno + 1}"
+    return ""
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    _summarize_stop(terminalreporter)
+    _summarize_cases(terminalreporter)
+
+
+def _summarize_stop(terminalreporter) -> None:
+    """When the run stopped early: why, and what ran."""
+    reasons = _stop_reasons(terminalreporter)
+    if not reasons:
+        return
+    counts = {key: len([r for r in terminalreporter.stats.get(key, []) if r.when == "call" or key == "skipped"])
+              for key in ("passed", "failed", "skipped")}
+    collected = terminalreporter._numcollected  # 0 in a pytest-xdist controller, which does not collect
+    not_run = f"{max(0, collected - sum(counts.values()))} not run, of {collected} collected" if collected \
+        else "the rest not run"
+    terminalreporter.section("contract run stopped early")
+    terminalreporter.write_line(f"why: {reasons[0]}")
+    terminalreporter.write_line(f"ran: {counts['passed']} passed, {counts['failed']} failed, "
+                                f"{counts['skipped']} skipped; {not_run}")
+
+
+def _stop_reasons(terminalreporter) -> list[str]:
+    return [value for reports in terminalreporter.stats.values() for report in reports
+            for name, value in getattr(report, "user_properties", []) or [] if name == "run_stopped"]
+
+
+def _summarize_cases(terminalreporter) -> None:
     rows = []
     for reports in terminalreporter.stats.values():
         for report in reports:
@@ -139,14 +257,14 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         terminalreporter.write_line(f"{nodeid}: {total} ({detail})")
 
 
-def _find_violation(exc: BaseException, kind: type) -> BaseException | None:
+def _find(exc: BaseException, kind: type) -> BaseException | None:
     seen = 0
     while exc is not None and seen < 10:
         if isinstance(exc, kind):
             return exc
         if isinstance(exc, BaseExceptionGroup):
             for inner in exc.exceptions:
-                found = _find_violation(inner, kind)
+                found = _find(inner, kind)
                 if found is not None:
                     return found
         exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
@@ -178,38 +296,44 @@ def contract_settings() -> Iterator[config.Settings]:
         if problem:
             pytest.exit(f"contract_tests: embedded mock: {problem}", returncode=4)
         yield embedded
-        # cleanup runs while the server still listens (see `registry`)
+        # cleanup runs while the server still listens (see `http_session`)
     config.install(settings)
 
 
 @pytest.fixture(scope="session")
-def http_session(contract_settings: config.Settings) -> Iterator[PoliteSession]:
-    global _BUDGET
-    if _BUDGET is None:
-        _BUDGET = Budget(contract_settings.request_budget)
-    session = PoliteSession(_BUDGET)
+def ownership(contract_settings: config.Settings) -> Ownership:
+    """The sessions this run created (every one carries the run tag); cleaned up by `http_session`."""
+    return Ownership(contract_settings.run_tag)
+
+
+@pytest.fixture(scope="session")
+def http_session(contract_settings: config.Settings, ownership: Ownership,
+                 pytestconfig: pytest.Config) -> Iterator[PoliteSession]:
+    guard = pytestconfig.stash[GUARD]
+    session = PoliteSession(guard, timeout=contract_settings.request_timeout, ownership=ownership)
     yield session
+    clean_up(session, contract_settings.base_url, ownership)  # type: ignore[arg-type]
     session.close()
 
 
-@pytest.fixture(scope="session")
-def registry(contract_settings: config.Settings, http_session: PoliteSession) -> Iterator[Registry]:
-    """Sessions this run created. At the end they are terminated and archived, which is as far as the
-    API lets a client clean up; they keep the run tag, so they can be found."""
-    created = Registry()
-    yield created
-    api = Api(contract_settings.base_url, contract_settings.org, contract_settings.token,  # type: ignore[arg-type]
-              session=http_session, registry=created, run_tag=contract_settings.run_tag)
-    for session_id in created:
-        with contextlib.suppress(Exception):
-            api.terminate(session_id, archive=True)
+def clean_up(session: PoliteSession, base_url: str, ownership: Ownership) -> None:
+    """Terminate and archive every session of the run, with the credential that created it: as far
+    as the API lets a client clean up. They keep the run tag, so they can be found."""
+    with session.guard.relaxed():
+        for owned in ownership.owned():
+            headers = {"Authorization": owned.authorization} if owned.authorization else {}
+            url = f"{base_url}/v3/organizations/{owned.org}/sessions/{owned.session_id}?archive=true"
+            try:
+                session.request("DELETE", url, headers=headers)
+            except (RunStopped, TargetUnreachable):
+                return  # the target is gone: nothing more can be cleaned
 
 
 @pytest.fixture(scope="session")
-def api(contract_settings: config.Settings, http_session: PoliteSession, registry: Registry) -> Api:
+def api(contract_settings: config.Settings, http_session: PoliteSession, ownership: Ownership) -> Api:
     """Client with the main token (ManageOrgSessions and ViewOrgSessions in --org)."""
     return Api(contract_settings.base_url, contract_settings.org, contract_settings.token,  # type: ignore[arg-type]
-               session=http_session, registry=registry, run_tag=contract_settings.run_tag)
+               session=http_session, ownership=ownership)
 
 
 @pytest.fixture(scope="session")

@@ -72,6 +72,12 @@ def test_org_boundary_is_403(api, own, op, contract_settings):
     rules.org_boundary_is_403(call(api, op, own, org="org_not!valid"))
 
 
+@pytest.mark.parametrize("op", OPS)
+def test_org_boundary_is_403_from_the_other_side(other_api, api, own, op):
+    """The other organization's token on this organization's paths."""
+    rules.org_boundary_is_403(call(other_api, op, own, org=api.org))
+
+
 @pytest.mark.parametrize("op", [p for p in OPS if p.values[0].session_scoped])
 def test_foreign_session_is_not_found(api, foreign, op):
     rules.foreign_session_is_not_found(call(api, op, foreign))
@@ -84,7 +90,15 @@ def test_foreign_session_is_not_found_absent(api, op):
     rules.foreign_session_is_not_found(call(api, op, api.absent_id(op.name)))
 
 
-def test_foreign_session_is_not_found_unchanged(api, other_api, foreign):
-    before = other_api.get_session(foreign)
-    answers = [call(api, op, foreign) for op in OPERATIONS if op.session_scoped and op.manage]
-    rules.other_sessions_untouched(before.json, other_api.get_session(foreign), *answers)
+@pytest.mark.parametrize("op", [p for p in OPS if p.values[0].session_scoped])
+def test_foreign_session_is_not_found_from_the_other_side(other_api, api, own, op):
+    """The other organization's token, on its own paths, with a session of this organization."""
+    rules.foreign_session_is_not_found(call(other_api, op, own))
+    rules.foreign_session_not_listed(other_api.list_sessions(first=200), own)
+
+
+def test_foreign_session_is_not_found_unchanged(api, other_api, foreign, own):
+    for owner, intruder, sid in ((other_api, api, foreign), (api, other_api, own)):
+        before = owner.get_session(sid)
+        answers = [call(intruder, op, sid) for op in OPERATIONS if op.session_scoped and op.manage]
+        rules.other_sessions_untouched(before.json, owner.get_session(sid), *answers)

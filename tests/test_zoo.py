@@ -4,29 +4,12 @@ reads the contract's open points differently from the mock."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from mock_server import create_app
-from mock_server.server import BackgroundServer
+from tests.suite import run_suite
 from tests.zoo import ZOO
 from tests.zoo.correct import CORRECT
-
-SUITE = Path(__file__).resolve().parent.parent / "contract_tests"
-CREDENTIALS = ["--token", "cog_mock_admin", "--org", "org-mock", "--viewer-token", "cog_mock_viewer",
-               "--other-token", "cog_other_admin", "--other-org", "org-other"]
-
-
-def run_suite(app, *args: str) -> subprocess.CompletedProcess:
-    with BackgroundServer(app) as server:
-        return subprocess.run(
-            [sys.executable, "-m", "pytest", str(SUITE), "-q", "-p", "no:cacheprovider", "--tb=short",
-             "-o", "addopts=", "--base-url", server.url, *CREDENTIALS, *args],
-            capture_output=True, text=True, timeout=600,
-        )
 
 
 @pytest.mark.parametrize("broken", [pytest.param(b, id=b.name) for b in ZOO])

@@ -74,9 +74,10 @@ class CategorisedAtCreation(SessionStore):
         return super().replace_tags(tenant, session_id, sorted(tags))
 
 
-def full_responses():
-    """A serializer that fills the get/list-only fields on every operation, adds a static member
-    the schema does not name (`max_acu_limit`), and labels JSON with its charset."""
+def full_responses(fill_create: bool = True):
+    """A serializer that fills the get/list-only fields on every operation (all but create, with
+    `fill_create` false: writes answer the session re-read), adds a static member the schema does
+    not name (`max_acu_limit`), and labels JSON with its charset."""
     store = CategorisedAtCreation()
     app = mock(store)
 
@@ -94,7 +95,11 @@ def full_responses():
             data["items"] = [fill(item, org_of(scope)) if is_session(item) else item for item in data["items"]]
         return data
 
-    rewrite_json = json_rewrite(lambda scope, status: status == 200 and scope["path"].startswith("/v3/"), change)
+    def filled(scope, status):
+        creating = scope["method"] == "POST" and scope["path"].endswith("/sessions")
+        return status == 200 and scope["path"].startswith("/v3/") and (fill_create or not creating)
+
+    rewrite_json = json_rewrite(filled, change)
 
     def response(scope, status, headers, body):
         status, headers, body = rewrite_json(scope, status, headers, body)
@@ -116,6 +121,8 @@ TITLES = {
     "method_not_allowed": "Method not supported here",
     "session_archived": "The session is archived",
     "session_terminated": "The session has ended",
+    "limit_exceeded": "A limit is reached",
+    "payload_too_large": "The body is too large",
     "unsupported_media_type": "Unsupported content type",
     "validation_error": "Invalid request",
     "upgrade_required": "Please upgrade",
@@ -407,6 +414,9 @@ CORRECT = [
     Correct("full-responses", full_responses,
             "get/list-only fields populated on every operation, create included (§1 'may return them as null'); "
             "an extra static member; tags kept sorted; `application/json; charset=utf-8`"),
+    Correct("reread-writes", lambda: full_responses(fill_create=False),
+            "archive, unarchive, terminate and send_message answer the session re-read, get/list-only fields "
+            "filled, while create answers them null (§1 'may return them as null')"),
     Correct("reworded-errors", reworded_errors,
             "other titles (fixed per type) and details, RFC 9457 extension members, extra members in `errors` "
             "items, `instance` percent-encoded as sent, a charset on problem+json (§2, §5)"),
