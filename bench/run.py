@@ -38,6 +38,8 @@ class Result:
     requests_per_s: float
     p99_ms: float
     failures: int
+    p50_ms: float = 0.0
+    max_ms: float = 0.0
 
 
 def free_port() -> int:
@@ -58,13 +60,17 @@ def wait_until_listening(port: int, process: subprocess.Popen, timeout: float = 
 
 
 @contextlib.contextmanager
-def serve(command: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[str]:
+def serve(command: list[str], port: int, env: dict[str, str] | None = None,
+          processes: list[subprocess.Popen] | None = None) -> Iterator[str]:
+    """The URL of `command` serving on `port` until the block ends (its process appended to `processes`)."""
     process = subprocess.Popen(
         command, cwd=ROOT, env={**os.environ, **(env or {})},
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
+    if processes is not None:
+        processes.append(process)
     try:
-        wait_until_listening(port, process)
+        wait_until_listening(port, process, timeout=300)
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
@@ -84,9 +90,15 @@ def fetch(url: str, method: str = "GET") -> dict:
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
+def _ms(match: re.Match | None) -> float:
+    return float(match.group(1)) * _UNITS_MS[match.group(2)] if match else 0.0
+
+
 def parse_wrk(output: str) -> Result:
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
     p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
+    p50 = re.search(r"^\s+50%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
+    latency_max = re.search(r"^\s+Latency\s+\S+\s+\S+\s+([\d.]+)(us|ms|s)", output, re.MULTILINE)
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     if rate is None or p99 is None:
@@ -94,17 +106,21 @@ def parse_wrk(output: str) -> Result:
     failures = int(bad.group(1)) if bad else 0
     if errors:
         failures += sum(int(n) for n in errors.groups())
-    return Result(float(rate.group(1)), float(p99.group(1)) * _UNITS_MS[p99.group(2)], failures)
+    return Result(float(rate.group(1)), _ms(p99), failures, _ms(p50), _ms(latency_max))
 
 
-def run_wrk(url: str, method: str, seconds: int, connections: int, script_dir: Path) -> Result:
-    script = script_dir / f"{method.lower()}.lua"
-    script.write_text(f'wrk.method = "{method}"\nwrk.headers["Authorization"] = "Bearer {TOKEN}"\n')
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30)
+def run_wrk(url: str, method: str, seconds: float, connections: int, script_dir: Path) -> Result:
+    done = subprocess.run(wrk_command(url, method, seconds, connections, script_dir), capture_output=True,
+                          text=True, timeout=seconds + 30)
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed: {(done.stderr or done.stdout).strip()}")
     return parse_wrk(done.stdout)
+
+
+def wrk_command(url: str, method: str, seconds: float, connections: int, script_dir: Path) -> list[str]:
+    script = script_dir / f"{method.lower()}.lua"
+    script.write_text(f'wrk.method = "{method}"\nwrk.headers["Authorization"] = "Bearer {TOKEN}"\n')
+    return ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency", "-s", str(script), url]
 
 
 def targets(base: str, session_id: str) -> dict[str, tuple[str, str]]:
