@@ -24,7 +24,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.run import ORG, TOKEN, Result, fetch, free_port, parse_wrk, run_wrk, serve, wrk_command  # noqa: E402
+from bench.run import (  # noqa: E402
+    ORG,
+    TOKEN,
+    Result,
+    fetch,
+    free_port,
+    parse_wrk,
+    run_wrk,
+    serve,
+    wrk_command,
+)
 
 SESSIONS = 100_000
 PAGE = 20

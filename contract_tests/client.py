@@ -7,16 +7,20 @@ each exchange so that a failure can show the request, the response and a curl li
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shlex
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import requests
 
+from api_model import Operation
+from contract_tests.contract import Contract
 from contract_tests.ownership import Ownership
 from contract_tests.transport import PoliteSession
 
@@ -70,6 +74,14 @@ class Exchange:
                 self._json = None
         return self._json
 
+    @property
+    def sent_json(self) -> Any:
+        """The JSON body the request carried (as sent: with the run's marker), or None."""
+        try:
+            return json.loads(self.request_body) if self.request_body else None
+        except ValueError:
+            return None
+
     def field(self, name: str) -> Any:
         body = self.json
         return body.get(name) if isinstance(body, dict) else None
@@ -115,20 +127,23 @@ UNSET = object()
 
 
 class Api:
-    """Typed helpers over the operations of the spec; every call returns an `Exchange`."""
+    """A client of the API the contract describes, with one credential and one tenant; every call
+    returns an `Exchange`."""
 
     def __init__(
         self,
+        contract: Contract,
         base_url: str,
-        org: str,
+        tenant: dict[str, str],
         token: str | None,
         *,
         session: PoliteSession,
         ownership: Ownership,
         credential: str = "$TOKEN",
     ) -> None:
+        self.contract = contract
         self.base_url = base_url.rstrip("/")
-        self.org = org
+        self.tenant = dict(tenant)  # a value for each tenancy parameter
         self.token = token
         self.http = session
         self.ownership = ownership
@@ -138,22 +153,21 @@ class Api:
     def run_tag(self) -> str:
         return self.ownership.run_tag
 
-    def as_(self, token: str | None, credential: str, org: str | None = None) -> Api:
-        """The same client, but sending another token (None: no Authorization header)."""
-        return Api(
-            self.base_url,
-            org or self.org,
-            token,
-            session=self.http,
-            ownership=self.ownership,
-            credential=credential,
-        )
+    def as_(self, token: str | None, credential: str, tenant: dict[str, str] | None = None) -> Api:
+        """The same client, but sending another token (None: no Authorization header), maybe in another tenant."""
+        return Api(self.contract, self.base_url, {**self.tenant, **(tenant or {})}, token, session=self.http,
+                   ownership=self.ownership, credential=credential)
 
-    def sessions_path(self, org: str | None = None) -> str:
-        return f"/v3/organizations/{org or self.org}/sessions"
-
-    def session_path(self, devin_id: str, suffix: str = "", org: str | None = None) -> str:
-        return f"{self.sessions_path(org)}/{devin_id}{suffix}"
+    def path(self, operation: Operation | str, record_id: str | None = None, tenant: dict[str, str] | None = None) -> str:
+        """The operation's path in this client's tenant (or `tenant`'s values), naming `record_id`."""
+        op = self.contract.operations[operation] if isinstance(operation, str) else operation
+        values = {**self.tenant, **(tenant or {})}
+        if record_id is not None:
+            values[self.contract.resource.id_parameter] = record_id
+        path = op.path
+        for name, value in values.items():
+            path = path.replace(f"{{{name}}}", quote(str(value), safe=""))
+        return path
 
     # -- raw -------------------------------------------------------------------------------
     def request(
@@ -201,58 +215,89 @@ class Api:
         return exchange
 
     # -- operations ------------------------------------------------------------------------
-    def create_session(self, prompt: str = "Contract check", *, tags: list[str] | None = None, **fields: Any) -> Exchange:
-        body = {"prompt": prompt, "tags": [self.run_tag, *(tags or [])], **fields}
-        return self.request("POST", self.sessions_path(), json_body=body)  # registered by the ownership
+    def call(self, operation: Operation | str, record_id: str | None = None, *, body: Any = UNSET,
+             query: dict[str, Any] | None = None, tenant: dict[str, str] | None = None, **kwargs: Any) -> Exchange:
+        """Send an operation of the spec (`body`: its JSON body; UNSET: none)."""
+        op = self.contract.operations[operation] if isinstance(operation, str) else operation
+        params = {k: _wire(v) for k, v in (query or {}).items() if v is not None}
+        return self.request(op.method, self.path(op, record_id, tenant), params=params or None, json_body=body, **kwargs)
 
-    def get_session(self, devin_id: str) -> Exchange:
-        return self.request("GET", self.session_path(devin_id))
+    def create(self, **members: Any) -> Exchange:
+        """A session of this run: the create body's example, with `members` over it (and the run's marker)."""
+        op = self.contract.create
+        body = self.ownership.marked({**(self.contract.example_body(op) or {}), **members}, creating=True)
+        return self.call(op, body=body)  # registered by the ownership
 
-    def list_sessions(self, **params: Any) -> Exchange:
-        return self.request("GET", self.sessions_path(), params={k: _wire(v) for k, v in params.items() if v is not None})
+    def read(self, record_id: str) -> Exchange:
+        return self.call(self.contract.read, record_id)
 
-    def archive(self, devin_id: str) -> Exchange:
-        self._guard(devin_id)
-        return self.request("POST", self.session_path(devin_id, "/archive"))
+    def list(self, **query: Any) -> Exchange:
+        return self.call(self.contract.list, query=query)
 
-    def unarchive(self, devin_id: str) -> Exchange:
-        self._guard(devin_id)
-        return self.request("POST", self.session_path(devin_id, "/unarchive"))
+    def write(self, operation: Operation | str, record_id: str, *, body: Any = UNSET, **query: Any) -> Exchange:
+        """A write to a session of this run (a body: the operation's example when UNSET and one is taken)."""
+        op = self.contract.operations[operation] if isinstance(operation, str) else operation
+        self._guard(record_id)
+        if body is UNSET and op.body_pointer is not None:
+            body = self.contract.example_body(op)
+        return self.call(op, record_id, body=body, query=query)
 
-    def send_message(self, devin_id: str, message: str = "Please continue.") -> Exchange:
-        self._guard(devin_id)
-        return self.request("POST", self.session_path(devin_id, "/messages"), json_body={"message": message})
+    def archive(self, record_id: str) -> Exchange:
+        return self.write(self.contract.role("archive"), record_id)
 
-    def list_messages(self, devin_id: str, **params: Any) -> Exchange:
-        return self.request("GET", self.session_path(devin_id, "/messages"), params=params or None)
+    def unarchive(self, record_id: str) -> Exchange:
+        return self.write(self.contract.role("unarchive"), record_id)
 
-    def terminate(self, devin_id: str, archive: bool | None = None) -> Exchange:
-        self._guard(devin_id)
-        params = None if archive is None else {"archive": _wire(archive)}
-        return self.request("DELETE", self.session_path(devin_id), params=params)
+    # -- marks of a test's own sessions ----------------------------------------------------
+    MARK_KEY = "kit-mark"
 
-    def replace_tags(self, devin_id: str, tags: list[str]) -> Exchange:
-        self._guard(devin_id)
-        return self.request("PUT", self.session_path(devin_id, "/tags"), json_body={"tags": tags})
+    def marked_with(self, mark: str) -> dict[str, Any]:
+        """Create members that put `mark` on a session, beside the run's marker, in the marked member."""
+        field = self.contract.kit.marker_field
+        return {field: {self.MARK_KEY: [mark]}} if self.contract.kit.marker_key else {field: [mark]}
 
-    def _guard(self, devin_id: str) -> None:
-        """Modifying calls only ever target sessions this run created, or ids that cannot exist."""
-        if devin_id not in self.ownership and not devin_id.startswith(ABSENT_PREFIX):
-            raise AssertionError(f"refusing to modify {devin_id}: this run did not create it")
+    def keeping(self, body: Any, mark: str) -> Any:
+        """A write's body that keeps `mark` where it replaces the marked member."""
+        field = self.contract.kit.marker_field
+        if not isinstance(body, dict) or not isinstance(body.get(field), (list, dict)):
+            return body
+        held = body[field]
+        mine = self.marked_with(mark)[field]
+        merged = {**held, **mine} if isinstance(held, dict) else held + [m for m in mine if m not in held]
+        return {**body, field: merged}
+
+    def selecting(self, mark: str, **query: Any) -> dict[str, Any]:
+        """List query parameters that select the sessions carrying `mark` (the list filter on the
+        marked member), with the largest page, and `query` besides."""
+        field = self.contract.kit.marker_field
+        behaviour = self.contract.behaviour(self.contract.list.operation_id)
+        parameter, spec = next((p, f) for p, f in behaviour.filters.items() if f.member == field)
+        value = [f"{self.MARK_KEY}:{mark}"] if spec.kind == "entries" else [mark]
+        size = self.contract.parameter_schema(self.contract.list, self.contract.page.size).get("maximum", 100)
+        return {self.contract.page.size: size, parameter: value, **query}
+
+    def id_of(self, exchange: Exchange) -> Any:
+        return exchange.field(self.contract.resource.id_field)
+
+    def _guard(self, record_id: str) -> None:
+        """Writes only ever target sessions this run created, or ids that cannot exist."""
+        if record_id not in self.ownership and record_id not in ABSENT:
+            raise AssertionError(f"refusing to modify {record_id}: this run did not create it")
 
     def absent_id(self, salt: str = "") -> str:
-        return absent_id(self.run_tag, salt)
+        return absent_id(self.contract, self.run_tag, salt)
 
 
-ABSENT_PREFIX = "devin-contractabsent"
+ABSENT: set[str] = set()  # ids made by absent_id: well-formed, and named by no server
 
 
-def absent_id(run_tag: str, salt: str = "") -> str:
-    """A well-formed session id that no server issues: the run tag makes it unique to this run."""
-    import hashlib
-
-    digest = hashlib.sha256(f"{run_tag}/{salt}".encode()).hexdigest()[:16]
-    return f"{ABSENT_PREFIX}{digest}"
+def absent_id(contract: Contract, run_tag: str, salt: str = "") -> str:
+    """A well-formed id that no server issues (the form the spec's ids take; unique to the run)."""
+    digest = hashlib.sha256(f"{run_tag}/{salt}".encode()).hexdigest()
+    made = (contract.resource.id_template.replace("{hex32}", digest[:32])
+            .replace("{uuid}", str(uuid.UUID(hex=digest[:32], version=4))))
+    ABSENT.add(made)
+    return made
 
 
 def _wire(value: Any) -> Any:
@@ -262,7 +307,5 @@ def _wire(value: Any) -> Any:
 
 
 def unique_tag(prefix: str) -> str:
-    """A tag no other test (or worker, or run) uses: lists filtered by it see only this test's sessions."""
-    import uuid
-
+    """A value no other test (or worker, or run) uses: lists filtered by it see only this test's sessions."""
     return f"{prefix}-{uuid.uuid4().hex[:12]}"

@@ -2,43 +2,50 @@
 
 The spec (3.1) is loaded from its file, not from the server, so a server cannot weaken the contract
 by serving a different document. Checks: every built-in check, with two replaced by contract-aware
-versions (see `positive_data_acceptance` and `negative_data_rejection` below), plus
-`error_is_envelope`.
+versions (`positive_data_acceptance` and `negative_data_rejection` below), plus the envelope rule.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
+from collections.abc import Callable
 from typing import Any
 
+import hypothesis
 import requests
 import schemathesis
 from schemathesis import GenerationMode
+from schemathesis.generation.feedback import FeedbackSources
 from schemathesis.specs.openapi import checks as builtin
 
-from contract_tests import config, rules
-from contract_tests.client import ABSENT_PREFIX, Exchange, absent_id
-
-MUTATING = {"archive_session", "unarchive_session", "send_message", "terminate_session", "replace_tags"}
-BOOLEAN_QUERY = {"is_archived", "archive"}
-DEVIN_ID = re.compile(r"devin-[A-Za-z0-9]+")
-ORG_ID = re.compile(r"org-[A-Za-z0-9]+")
+from contract_tests import rules
+from contract_tests.client import ABSENT, Exchange, absent_id
+from contract_tests.config import Settings
+from contract_tests.contract import Contract, types_of
 
 
-def load_schema() -> Any:
-    settings = config.current()
+def load_schema(settings: Settings, contract: Contract) -> Any:
     schema = schemathesis.openapi.from_path(str(settings.spec))
-    # The organization is the token's own in every generated call: a random org id is only ever a 403,
-    # which would hide everything behind it. The org boundary has tests of its own (test_auth_tenancy).
-    schema.config.update(parameters={"path.org_id": settings.org})
-    schema.config.generation.update(
-        modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
-        max_examples=settings.max_examples,
-    )
+    # The tenant is the token's own in every generated call: a random one is only ever a 403, which
+    # would hide everything behind it. Tenancy has tests of its own (test_auth_tenancy).
+    schema.config.update(parameters={f"path.{name}": value for name, value in settings.tenant(contract).items()})
+    schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+                                    max_examples=settings.max_examples)
     if settings.seed is not None:
         schema.config.seed = settings.seed
     return schema
+
+
+def operation_test(schema: Any, operation: Any, check: Callable[[schemathesis.Case], None],
+                   settings: hypothesis.settings) -> Callable[[], None]:
+    """The Hypothesis test of one operation, with every phase schemathesis runs (explicit examples,
+    coverage, fuzzing): the builder `schema.parametrize()` uses, called at run time, so the schema
+    comes from the run's settings instead of a module global (`schemathesis.pytest.from_fixture`,
+    the lazy alternative, fails under pytest 9)."""
+    from schemathesis.pytest._test_builder import build_operation_test
+
+    return build_operation_test(config=schema.config, operation=operation, test_func=check, given_kwargs={},
+                                feedback=FeedbackSources(), explicit_settings=settings)
 
 
 def exchange_of(response: schemathesis.Response, credential: str = "$TOKEN") -> Exchange:
@@ -63,84 +70,80 @@ def exchange_of(response: schemathesis.Response, credential: str = "$TOKEN") -> 
     )
 
 
-@schemathesis.check
-def error_is_envelope(ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case):
-    """Every response >= 400 is the problem+json envelope (§2); see `rules.error_is_envelope`."""
-    if response.status_code >= 400:
-        rules.error_is_envelope(exchange_of(response))
-    return None
+class Checks:
+    """The contract-aware checks of a run (they need the contract, so they are made per run)."""
 
+    def __init__(self, contract: Contract) -> None:
+        self.contract = contract
+        self.boolean_query = {p.name for op in contract.operations.values() for p in op.parameters
+                              if p.location == "query" and "boolean" in types_of(contract.resolve(p.schema))}
+        self.cursor = contract.page.cursor
+        self.added = [self.error_is_envelope, self.negative_data_rejection, self.positive_data_acceptance]
+        # Replaced by the versions below; a deleted resource is gone only where the API deletes.
+        self.excluded = [builtin.negative_data_rejection, builtin.positive_data_acceptance]
+        if not contract.of_kind("delete"):
+            self.excluded.append(builtin.use_after_free)
 
-def _sends_boolean_spelling(case: schemathesis.Case) -> bool:
-    for name in BOOLEAN_QUERY:
-        value = (case.query or {}).get(name)
-        if value is not None and not isinstance(value, bool) and str(value) not in ("true", "false"):
-            return True
-    return False
-
-
-def negative_data_rejection(ctx, response, case):
-    """The built-in check, minus what the contract leaves open.
-
-    §5: booleans in the query are `true` / `false`, but other spellings (`1`, `yes`, `True`...) "may be
-    accepted or refused". Schemathesis generates such spellings as negative data and would fail a
-    server that accepts them; the contract allows that reading, so such cases are not judged here.
-    """
-    if _sends_boolean_spelling(case):
+    def error_is_envelope(self, ctx: Any, response: schemathesis.Response, case: schemathesis.Case) -> None:
+        """Every response >= 400 is the envelope; see `rules.error_is_envelope`."""
+        if response.status_code >= 400:
+            rules.error_is_envelope(self.contract, exchange_of(response))
         return None
-    return builtin.negative_data_rejection(ctx, response, case)
 
+    def _sends_boolean_spelling(self, case: schemathesis.Case) -> bool:
+        for name in self.boolean_query:
+            value = (case.query or {}).get(name)
+            if value is not None and not isinstance(value, bool) and str(value) not in ("true", "false"):
+                return True
+        return False
 
-def positive_data_acceptance(ctx, response, case):
-    """The built-in check, minus what valid-looking data may legitimately get.
+    def negative_data_rejection(self, ctx: Any, response: schemathesis.Response, case: schemathesis.Case) -> Any:
+        """The built-in check, minus what the contract leaves open: booleans in the query other than
+        `true` / `false` may be accepted or refused, and schemathesis generates such spellings as
+        negative data."""
+        if self._sends_boolean_spelling(case):
+            return None
+        return builtin.negative_data_rejection(ctx, response, case)
 
-    An `after` string is schema-valid, but a cursor the server never issued is a 422 (§1, §5); a
-    generated id names no session (404), and a session of this run may be archived or terminated by
-    an earlier call (409).
-    """
-    if response.status_code == 422 and (case.query or {}).get("after") is not None:
-        return None
-    return builtin.positive_data_acceptance(ctx, response, case)
-
-
-REPLACED = [builtin.negative_data_rejection, builtin.positive_data_acceptance]
-# DELETE terminates a session, which stays readable (§1): "a deleted resource is gone" does not apply.
-NOT_APPLICABLE = [builtin.use_after_free]
-EXCLUDED = REPLACED + NOT_APPLICABLE
-ADDED = [negative_data_rejection, positive_data_acceptance]
+    def positive_data_acceptance(self, ctx: Any, response: schemathesis.Response, case: schemathesis.Case) -> Any:
+        """The built-in check, minus what valid-looking data may legitimately get: a cursor string is
+        schema-valid, but one the server never issued is a 422."""
+        if response.status_code == 422 and (case.query or {}).get(self.cursor) is not None:
+            return None
+        return builtin.positive_data_acceptance(ctx, response, case)
 
 
 class Guard:
     """Keeps generated calls away from sessions this run did not create.
 
-    A call (modifying ones above all: archive, unarchive, message, terminate, tags) whose `devin_id`
-    is well-formed is re-aimed, half the time at a session of this run's pool and
+    A call whose id is well-formed is re-aimed, half the time at a session of this run's pool and
     half the time at an id that cannot exist; a malformed id (negative data) names no session and is
-    sent as generated.
+    sent as generated. Reads are re-aimed too: otherwise a generated id never names a session and no
+    answer of a read would ever be checked.
     """
 
-    def __init__(self, pool: list[str], run_tag: str, created: Any = ()) -> None:
+    def __init__(self, contract: Contract, pool: list[str], run_tag: str, created: Any = ()) -> None:
+        self.contract = contract
+        self.parameter = contract.resource.id_parameter
         self.pool = pool
         self.run_tag = run_tag
         self.created = created  # ids this run created (its Ownership): kept as they are
 
+    def well_formed(self, value: Any) -> bool:
+        pattern = self.contract.id_pattern
+        return isinstance(value, str) and (pattern is None or pattern.fullmatch(value) is not None)
+
     def apply(self, case: schemathesis.Case) -> None:
-        # Reads are re-aimed too (they are safe anywhere): otherwise a generated id never names a
-        # session and no 200 body of get_session or list_messages would ever be checked.
-        devin_id = (case.path_parameters or {}).get("devin_id")
-        if not isinstance(devin_id, str) or not DEVIN_ID.fullmatch(devin_id):
+        record_id = (case.path_parameters or {}).get(self.parameter)
+        if not self.well_formed(record_id):
             return
-        if devin_id in self.pool or devin_id in self.created or devin_id.startswith(ABSENT_PREFIX):
+        if record_id in self.pool or record_id in self.created or record_id in ABSENT:
             return
-        digest = int(hashlib.sha256(devin_id.encode()).hexdigest(), 16)
+        digest = int(hashlib.sha256(record_id.encode()).hexdigest(), 16)
         if self.pool and digest % 2 == 0:
-            case.path_parameters["devin_id"] = self.pool[(digest // 2) % len(self.pool)]
+            case.path_parameters[self.parameter] = self.pool[(digest // 2) % len(self.pool)]
         else:
-            case.path_parameters["devin_id"] = absent_id(self.run_tag, devin_id)
-
-
-def operation_id(case: schemathesis.Case) -> str:
-    return case.operation.definition.raw.get("operationId", case.operation.label)
+            case.path_parameters[self.parameter] = absent_id(self.contract, self.run_tag, record_id)
 
 
 def count_case(node: Any, case: schemathesis.Case) -> None:

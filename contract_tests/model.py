@@ -1,87 +1,211 @@
-"""A small pure model of the contract's session lifecycle (CONTRACT.md §1 and §5).
+"""The suite's own reading of the lifecycle declaration: a pure model of what each operation must do.
 
-No I/O: given a session's state and an operation, it says what the server must answer and what the
-session becomes. The model-based tests run random operation sequences on the server and on this
-model side by side.
+No I/O. Given a session's state (its representation members) and a write, the model says what
+the server must answer (the success status, or the refusal's error) and what the state becomes.
+It reads the declaration's `refuse`, `set` and `append` rules itself, with code of its own, so a
+misreading in the mock cannot hide here. Members the suite cannot know in advance (an instant, a
+credential's user, a template) are tracked as `UNKNOWN`, and never compared.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
 
-SLEEPABLE = frozenset({"new", "claimed", "running", "resuming"})
-TERMINAL = frozenset({"exit", "error"})
+from api_model import Open, Source, Term
+from contract_tests.contract import Contract
+
+State = dict[str, Any]
+
+
+class _Unknown:
+    """A value the server decides (an instant, a credential's user): present, but not predictable."""
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = _Unknown()
 
 
 @dataclass(frozen=True)
-class State:
-    status: str = "running"
-    status_detail: str | None = "working"
-    is_archived: bool = False
-    tags: tuple[str, ...] = ()
-    messages: tuple[str, ...] = ()
+class Request:
+    body: dict[str, Any] = field(default_factory=dict)
+    query: dict[str, Any] = field(default_factory=dict)
 
-    @classmethod
-    def of(cls, body: dict) -> State:
-        return cls(body["status"], body.get("status_detail"), bool(body.get("is_archived")), tuple(body.get("tags") or ()))
+    def label(self) -> str:
+        shown = {k: v for k, v in self.query.items() if v is not None}
+        return ", ".join(f"{k}={v}" for k, v in shown.items())
 
 
 @dataclass(frozen=True)
 class Outcome:
-    http_status: int
-    error_type: str | None
+    status: int
+    error: str | None
     state: State
-    changed: bool = field(default=False)
+    changed: bool
+    appended: bool = False
 
     @property
     def ok(self) -> bool:
-        return self.http_status == 200
+        return self.error is None
 
 
-def create(prompt: str, tags: tuple[str, ...]) -> Outcome:
-    return Outcome(200, None, State(tags=tags, messages=(prompt,)), changed=True)
+def _member_value(term: Term, state: State, request: Request) -> Any:
+    scope, _, name = term.member.partition(".")
+    if scope == "query" and name:
+        return request.query.get(name)
+    if scope == "body" and name:
+        return request.body.get(name)
+    return state.get(term.member)
 
 
-def archive(state: State) -> Outcome:
-    new = replace(state, is_archived=True)
-    if state.status in SLEEPABLE:
-        new = replace(new, status="suspended", status_detail="user_request")
-    return Outcome(200, None, new, changed=new != state)
+def satisfied(terms: tuple[Term, ...], state: State, request: Request) -> bool:
+    """Whether every term holds. An unknown value is some value that is not null: it equals
+    nothing the declaration names, and is none of any list."""
+    for term in terms:
+        value = _member_value(term, state, request)
+        if value is UNKNOWN:
+            ok = term.test == "none-of"
+        elif term.test == "equals":
+            ok = value == term.value
+        elif term.test == "one-of":
+            ok = value in term.value
+        else:
+            ok = value not in term.value
+        if not ok:
+            return False
+    return True
 
 
-def unarchive(state: State) -> Outcome:
-    new = replace(state, is_archived=False)
-    return Outcome(200, None, new, changed=new != state)
+def _value(value: Any, request: Request) -> Any:
+    if isinstance(value, Open):
+        return UNKNOWN  # the contract leaves it open: any value is right
+    if not isinstance(value, Source):
+        return value
+    scope, _, name = value.text.partition(".")
+    if value.kind == "from" and scope == "body":
+        return request.body.get(name)
+    if value.kind == "from" and scope == "query":
+        return request.query.get(name)
+    return UNKNOWN  # now, a credential's member, a path value, a template
 
 
-def send_message(state: State, message: str) -> Outcome:
-    # An archived session answers session_archived even when it is also terminated (§5).
-    if state.is_archived:
-        return Outcome(409, "session_archived", state)
-    if state.status in TERMINAL:
-        return Outcome(409, "session_terminated", state)
-    new = replace(state, status="running", status_detail="working", messages=state.messages + (message,))
-    return Outcome(200, None, new, changed=True)
+class Model:
+    def __init__(self, contract: Contract) -> None:
+        self.contract = contract
+        self.kit = contract.kit
+
+    def created(self, body: dict[str, Any], path: dict[str, str]) -> State:
+        """The state a create with `body` makes (in the tenant of `path`)."""
+        create = self.contract.create
+        members = self.contract.representation
+        defaults = {name: node["default"] for name, node in self.contract.body_members(create).items() if "default" in node}
+        # What neither the body nor the declaration gives is the server's to decide, but for a default.
+        state: State = {name: node["default"] if "default" in node else UNKNOWN for name, node in members.items()}
+        state.update({k: v for k, v in {**defaults, **body}.items() if k in members})
+        for parameter, member in self.contract.resource.tenancy.items():
+            if member is not None:
+                state[member] = path.get(parameter, UNKNOWN)
+        r = self.contract.resource
+        for member in (r.id_field, r.created, r.updated):
+            state[member] = UNKNOWN
+        request = Request(body)
+        for effect in self.kit.behaviours[create.operation_id].set:
+            if satisfied(effect.when, state, request):
+                state.update({name: _value(value, request) for name, value in effect.then.items()})
+        return state
+
+    def apply(self, op_id: str, state: State, request: Request) -> Outcome:
+        """What `op_id` must do to a session in `state`."""
+        behaviour = self.kit.behaviours[op_id]
+        operation = self.contract.operations[op_id]
+        for refusal in behaviour.refuse:
+            if satisfied(refusal.when, state, request):
+                return Outcome(self.contract.errors.status[refusal.error], refusal.error, state, False)
+        new = dict(state)
+        if behaviour.kind == "update":
+            new.update({k: v for k, v in request.body.items() if k in self.contract.representation})
+        stamped = False
+        for effect in behaviour.set:
+            if satisfied(effect.when, state, request):
+                for name, value in effect.then.items():
+                    computed = _value(value, request)
+                    stamped |= computed is UNKNOWN and state.get(name) != computed
+                    new[name] = computed
+        appended = behaviour.append is not None
+        changed = appended or stamped or _tracked(new) != _tracked(state)
+        return Outcome(operation.success, None, new, changed, appended)
+
+    # -- exploring the lifecycle ------------------------------------------------------------
+
+    def requests(self, op_id: str, body: dict[str, Any] | None = None) -> list[Request]:
+        """The requests worth trying for `op_id`: each combination of the query values its rules test."""
+        behaviour = self.kit.behaviours[op_id]
+        terms = [t for e in behaviour.set for t in e.when] + [t for r in behaviour.refuse for t in r.when]
+        names = sorted({t.member.partition(".")[2] for t in terms if t.member.startswith("query.")})
+        choices = [[None, *sorted({t.value for t in terms if t.member == f"query.{n}" and t.test == "equals"} | {True, False},
+                                  key=repr)] for n in names]
+        return [Request(dict(body or {}), dict(zip(names, combo))) for combo in itertools.product(*choices)]
+
+    def lifecycle_members(self) -> set[str]:
+        """The members the lifecycle rules test or set (beside the archived member)."""
+        found = {self.contract.resource.archived}
+        for behaviour in self.kit.behaviours.values():
+            for terms in [e.when for e in behaviour.set] + [r.when for r in behaviour.refuse]:
+                found |= {t.member for t in terms if "." not in t.member}
+            for effect in behaviour.set:
+                found |= set(effect.then)
+        return found
+
+    def key(self, state: State) -> list[tuple[str, Any]]:
+        """A state as far as the lifecycle tells states apart."""
+        members = self.lifecycle_members()
+        return _tracked({k: v for k, v in state.items() if k in members})
+
+    def paths(self, start: State, writes: list[tuple[str, Request]], depth: int) -> Iterator[tuple[list[tuple[str, Request]], State]]:
+        """Every sequence of up to `depth` successful writes from `start`, with the state it reaches
+        (each lifecycle state once, by the shortest sequence)."""
+        seen = [self.key(start)]
+        frontier: list[tuple[list[tuple[str, Request]], State]] = [([], start)]
+        yield [], start
+        for _ in range(depth):
+            reached = []
+            for steps, state in frontier:
+                for op_id, request in writes:
+                    outcome = self.apply(op_id, state, request)
+                    key = self.key(outcome.state)
+                    if outcome.ok and key not in seen:
+                        seen.append(key)
+                        reached.append(([*steps, (op_id, request)], outcome.state))
+                        yield reached[-1]
+            frontier = reached
 
 
-def terminate(state: State, archive_flag: bool | None) -> Outcome:
-    new = state
-    if state.status not in TERMINAL:
-        new = replace(new, status="exit", status_detail=None)
-    if archive_flag:
-        new = replace(new, is_archived=True)
-    changed = (new.status, new.is_archived) != (state.status, state.is_archived)
-    return Outcome(200, None, new, changed=changed)
+def _tracked(state: State) -> list[tuple[str, Any]]:
+    """A state as comparable data (unknown values compare equal to each other)."""
+    return sorted((k, repr(v)) for k, v in state.items())
 
 
-def replace_tags(state: State, tags: tuple[str, ...]) -> Outcome:
-    if state.is_archived:
-        return Outcome(409, "session_archived", state)
-    new = replace(state, tags=tags)
-    return Outcome(200, None, new, changed=sorted(new.tags) != sorted(state.tags))
-
-
-def matches(state: State, *, is_archived: bool | None = None, tags: tuple[str, ...] = ()) -> bool:
-    if is_archived is not None and state.is_archived != is_archived:
-        return False
-    return set(tags) <= set(state.tags)
+def matches(state: State, filters: dict[str, tuple[str, str | None, Any]], archived: str) -> bool:
+    """Whether a session in `state` is listed with these filters: param -> (kind, member, value)."""
+    for kind, member, value in filters.values():
+        if value is None:
+            continue
+        if kind == "archived":
+            held = state.get(archived)
+            if (held is not None and held is not False) != bool(value):
+                return False
+        elif kind == "equals" and state.get(member) != value:
+            return False
+        elif kind == "includes-all" and not set(value) <= set(state.get(member) or []):
+            return False
+        elif kind == "entries":
+            held = state.get(member) or {}
+            for token in value:
+                key, _, item = token.partition(":")
+                if item not in (held.get(key) or []):
+                    return False
+    return True

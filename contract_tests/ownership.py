@@ -2,11 +2,13 @@
 
 Every request the suite sends (its own helpers, schemathesis' generated calls, raw requests of
 the envelope and bad-input tests) passes through `Ownership`:
-- a body that creates a session, or replaces a session's tags, carries the run tag: the tag
-  is added when absent, in place of the last tag when the list is full, so a valid body stays
-  valid, an invalid one stays invalid, and no session of the run ever ends untagged;
-- a session the target answers a create with is registered, with the organization and the
-  credential that created it, so the run may modify it and cleans it up at the end.
+- a body that creates a session, or that replaces the member the run marks (the declaration's
+  `run-marker`), carries the run's marker: an item `contract-<run id>` of a list, or a key
+  `<key>: [<run id>]` of a map. It is added in a way that keeps a valid body valid and an invalid
+  one invalid (in place of the last valid item when a list or a map is at its limit), so no
+  session of the run ever ends unmarked;
+- a session the target answers a create with is registered, with the tenant and the credential
+  that created it, so the run may modify it and cleans it up at the end.
 
 On a shared deployment the suite modifies only registered sessions (`Api._guard`, and the
 generated-call guard in `conformance`).
@@ -15,56 +17,48 @@ generated-call guard in `conformance`).
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import requests
 
-CREATE_PATH = re.compile(r"/v3/organizations/(?P<org>[^/]+)/sessions/?")
-TAGS_PATH = re.compile(r"/v3/organizations/(?P<org>[^/]+)/sessions/[^/]+/tags/?")
-TAGS_FIELD = "tags"
-MAX_TAGS = 50
-TAG_LENGTH = (1, 64)  # code points
+from contract_tests.contract import Contract
 
 
 @dataclass(frozen=True)
 class Owned:
-    session_id: str
-    org: str
+    record_id: str
+    tenant: dict[str, str]  # the tenancy values of the path that created it
     authorization: str | None  # the header that created it, to clean it up with
 
 
-def with_run_tag(tags: list[Any], run_tag: str) -> list[Any]:
-    """`tags` carrying `run_tag`, keeping the list exactly as valid or invalid as it was: appended
-    below the limit; at or past it, in place of the last valid tag (none: left as it is)."""
-    if run_tag in tags:
-        return tags
-    if len(tags) < MAX_TAGS:
-        return [*tags, run_tag]
-    valid = [i for i, tag in enumerate(tags) if isinstance(tag, str) and TAG_LENGTH[0] <= len(tag) <= TAG_LENGTH[1]]
-    if not valid:
-        return tags
-    return [*tags[: valid[-1]], run_tag, *tags[valid[-1] + 1:]]
-
-
 class Ownership:
-    def __init__(self, run_tag: str) -> None:
-        self.run_tag = run_tag
+    def __init__(self, contract: Contract, run_id: str) -> None:
+        self.contract = contract
+        self.run_id = run_id
+        self.marker_field = contract.kit.marker_field
+        self.marker_key = contract.kit.marker_key
+        self.run_tag = f"contract-{run_id}"  # the list item; with a key, the key's value is [run id]
+        self.create = contract.create
+        self.marking = [op for op in contract.of_kind("create", "update")
+                        if self.marker_field in contract.body_members(op)]
+        create_member = contract.body_members(self.create).get(self.marker_field, {})
+        self.limit = create_member.get("maxProperties" if self.marker_key else "maxItems")
+        self.item_schema = create_member.get("additionalProperties" if self.marker_key else "items", {})
         self._owned: dict[str, Owned] = {}
         self._lock = threading.Lock()
 
     # -- the registry ------------------------------------------------------------------------
 
-    def add(self, session_id: str, org: str = "", authorization: str | None = None) -> None:
+    def add(self, record_id: str, tenant: dict[str, str] | None = None, authorization: str | None = None) -> None:
         with self._lock:
-            self._owned.setdefault(session_id, Owned(session_id, org, authorization))
+            self._owned.setdefault(record_id, Owned(record_id, dict(tenant or {}), authorization))
 
-    def __contains__(self, session_id: object) -> bool:
-        return session_id in self._owned
+    def __contains__(self, record_id: object) -> bool:
+        return record_id in self._owned
 
     def __iter__(self) -> Iterator[str]:
         return iter(list(self._owned))
@@ -76,52 +70,87 @@ class Ownership:
         with self._lock:
             return list(self._owned.values())
 
+    def marks(self, representation: Any) -> bool:
+        """Whether a session's representation carries this run's marker."""
+        held = representation.get(self.marker_field) if isinstance(representation, dict) else None
+        if self.marker_key:
+            return isinstance(held, dict) and held.get(self.marker_key) == [self.run_id]
+        return isinstance(held, list) and self.run_tag in held
+
+    # -- marking -------------------------------------------------------------------------------
+
+    def marked(self, members: Any, *, creating: bool) -> Any:
+        """`members` (a body) carrying the run's marker, as valid or invalid as it was."""
+        if not isinstance(members, dict):
+            return members
+        held = members.get(self.marker_field)
+        if self.marker_key:
+            if held is None and self.marker_field not in members and creating:
+                return {**members, self.marker_field: {self.marker_key: [self.run_id]}}
+            if not isinstance(held, dict) or held.get(self.marker_key) == [self.run_id]:
+                return members
+            keys = [k for k in held if k != self.marker_key]
+            if self.limit is not None and len(keys) == self.limit:
+                keys = keys[:-1]  # the marker stands in for the last key: as many keys as before
+            return {**members, self.marker_field: {**{k: held[k] for k in keys}, self.marker_key: [self.run_id]}}
+        if held is None and self.marker_field not in members and creating:
+            return {**members, self.marker_field: [self.run_tag]}
+        if not isinstance(held, list) or self.run_tag in held:
+            return members
+        if self.limit is None or len(held) < self.limit:
+            return {**members, self.marker_field: [*held, self.run_tag]}
+        valid = [i for i, item in enumerate(held) if self._valid_item(item)]
+        if not valid:
+            return members  # no valid item to stand in for: the body is invalid anyway
+        return {**members, self.marker_field: [*held[: valid[-1]], self.run_tag, *held[valid[-1] + 1:]]}
+
+    def _valid_item(self, item: Any) -> bool:
+        low, high = self.item_schema.get("minLength", 0), self.item_schema.get("maxLength", float("inf"))
+        return isinstance(item, str) and low <= len(item) <= high
+
     # -- the transport hooks -------------------------------------------------------------------
 
-    def before_send(self, method: str, url: str, kwargs: dict[str, Any]) -> dict[str, Any]:
-        """The request's keyword arguments, its body carrying the run tag where it must."""
+    def _operation(self, method: str, url: str) -> tuple[Any, dict[str, str]] | None:
         path = urlsplit(url).path
-        tagged = (method.upper() == "POST" and CREATE_PATH.fullmatch(path)) or \
-                 (method.upper() == "PUT" and TAGS_PATH.fullmatch(path))
-        if not tagged:
+        for template in self.contract.api.paths:
+            match = template.regex.fullmatch(path)
+            if match and method.upper() in template.operations:
+                return template.operations[method.upper()], {k: unquote(v) for k, v in match.groupdict().items()}
+        return None
+
+    def before_send(self, method: str, url: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The request's keyword arguments, its body carrying the run's marker where it must."""
+        found = self._operation(method, url)
+        if found is None or found[0] not in self.marking:
             return kwargs
+        creating = found[0] is self.create
         if isinstance(kwargs.get("json"), dict):
-            body = self._tag(kwargs["json"], creating=method.upper() == "POST")
-            return {**kwargs, "json": body}
+            return {**kwargs, "json": self.marked(kwargs["json"], creating=creating)}
         raw = kwargs.get("data")
         if isinstance(raw, (bytes, str)) and raw:
             try:
                 parsed = json.loads(raw)
             except (ValueError, UnicodeDecodeError, RecursionError):
                 return kwargs  # not JSON: it creates nothing
-            if isinstance(parsed, dict):
-                tagged_body = self._tag(parsed, creating=method.upper() == "POST")
-                if tagged_body is not parsed:
-                    return {**kwargs, "data": json.dumps(tagged_body).encode()}
+            marked = self.marked(parsed, creating=creating)
+            if marked is not parsed:
+                return {**kwargs, "data": json.dumps(marked).encode()}
         return kwargs
-
-    def _tag(self, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
-        tags = body.get(TAGS_FIELD)
-        if isinstance(tags, list):
-            new = with_run_tag(tags, self.run_tag)
-            return body if new is tags else {**body, TAGS_FIELD: new}
-        if TAGS_FIELD not in body and creating:
-            return {**body, TAGS_FIELD: [self.run_tag]}
-        return body
 
     def after_answer(self, method: str, url: str, kwargs: dict[str, Any], response: requests.Response) -> None:
         """Register the session a create answered with."""
-        if method.upper() != "POST" or not 200 <= response.status_code < 300:
+        if not 200 <= response.status_code < 300:
             return
-        match = CREATE_PATH.fullmatch(urlsplit(url).path)
-        if match is None:
+        found = self._operation(method, url)
+        if found is None or found[0] is not self.create:
             return
         try:
             body = response.json()
         except ValueError:
             return
-        session_id = body.get("session_id") if isinstance(body, dict) else None
-        if isinstance(session_id, str):
+        record_id = body.get(self.contract.resource.id_field) if isinstance(body, dict) else None
+        if isinstance(record_id, str):
             headers = kwargs.get("headers") or {}
             authorization = next((v for k, v in headers.items() if k.lower() == "authorization"), None)
-            self.add(session_id, match["org"], authorization)
+            tenant = {name: value for name, value in found[1].items() if name in self.contract.resource.tenancy}
+            self.add(record_id, tenant, authorization)

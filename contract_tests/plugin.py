@@ -1,76 +1,118 @@
-"""pytest plugin: options, the target under test, and the clients the contract tests use.
+"""pytest plugin: options, the contract and the target of a run, and the clients the tests use.
 
 Registered as the `contract_tests` pytest11 entry point; from a checkout, `contract_tests/conftest.py`
-loads it. Everything here is lazy: the plugin does nothing in a run that collects no contract test.
+loads it. A run's state lives on pytest's config (`SETTINGS`, `CONTRACT`, `GUARD`): the settings,
+the contract read from the spec, and the guard every request passes. Tests ask for what the
+contract makes of them by fixture name (`operation`, `write_operation`...), filled in by
+`pytest_generate_tests`, so the same tests check whichever API the spec describes.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
+import hypothesis
 import pytest
-import requests
+import sessions_docs
 
-from contract_tests import config
-from contract_tests.client import Api, recent_exchanges
+from api_model import FileError
+from contract_tests import config as settings_module
+from contract_tests import report
+from contract_tests.client import Api
+from contract_tests.config import Settings
+from contract_tests.contract import Contract
+from contract_tests.model import Model
 from contract_tests.ownership import Ownership
-from contract_tests.transport import (
-    DeadlineReached,
-    PoliteSession,
-    RunGuard,
-    RunStopped,
-    TargetUnreachable,
-    one_line,
-)
+from contract_tests.target import clean_up, target_problem
+from contract_tests.transport import PoliteSession, RunGuard
 
+SETTINGS = pytest.StashKey[Settings]()
+CONTRACT = pytest.StashKey[Contract]()
 GUARD = pytest.StashKey[RunGuard]()
 DEADLINE_AT = pytest.StashKey["float | None"]()  # wall-clock end of the run, for pytest-xdist workers
 WORKER_DEADLINE = "contract_deadline_at"
+PROFILE = "contract-suite"  # the Hypothesis settings of the suite's own generated tests
+
+# Parameters tests may name, and the operations (by operationId) the contract gives them.
+OPERATION_SETS: dict[str, Callable[[Contract], list[Any]]] = {
+    "operation": lambda c: list(c.operations.values()),
+    "body_operation": lambda c: [op for op in c.operations.values() if op.body_pointer],
+    "one_operation": lambda c: [op for op in c.operations.values() if c.targets_one(op)],
+    "write_operation": lambda c: c.writes(),
+    "representing_write": lambda c: [op for op in c.writes() if c.answers_representation(op)],
+    "refusable_write": lambda c: [op for op in c.writes() if c.behaviour(op.operation_id).refuse],
+    "query_operation": lambda c: [op for op in c.operations.values()
+                                  if any(p.location == "query" for p in op.parameters)],
+    "idempotent_operation": lambda c: [op for op in c.writes() if c.behaviour(op.operation_id).idempotent],
+    "list_operation": lambda c: c.of_kind("list", "list-children"),
+}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("contract", "sessions API contract suite")
-    for name, (env, help_text) in config.OPTIONS.items():
+    for name, (env, help_text) in settings_module.OPTIONS.items():
         flag = "--" + name.replace("_", "-")
-        group.addoption(flag, dest=f"contract_{name}" if not name.startswith("contract_") else name,
-                        default=None, help=f"{help_text} [env: {env}]")
+        group.addoption(flag, dest=_dest(name), default=None, help=f"{help_text} [env: {env}]")
 
 
-def _option_values(cfg: pytest.Config) -> dict[str, object]:
-    values = {}
-    for name in config.OPTIONS:
-        dest = f"contract_{name}" if not name.startswith("contract_") else name
-        values[name] = cfg.getoption(dest, default=None)
-    return values
+def _dest(name: str) -> str:
+    return name if name.startswith("contract_") else f"contract_{name}"
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    from contract_tests import config as settings_module
-
+    config.addinivalue_line("markers", "needs_viewer: needs --viewer-token")
+    config.addinivalue_line("markers", "needs_other: needs --other-token and its tenant")
+    values = {name: config.getoption(_dest(name), default=None) for name in settings_module.OPTIONS}
     try:
-        settings = settings_module.from_values(_option_values(config))
-    except settings_module.SettingsError as exc:
+        settings = settings_module.from_values(values)
+        contract = Contract.load(settings.spec)
+        if settings.embedded:
+            settings = settings.with_embedded_defaults(contract, contract.api.default_credentials())
+    except (settings_module.SettingsError, FileError) as exc:
         raise pytest.UsageError(str(exc)) from None
-    settings_module.install(settings)
+    config.stash[SETTINGS] = settings
+    config.stash[CONTRACT] = contract
     deadline_at = getattr(config, "workerinput", {}).get(WORKER_DEADLINE)
     if deadline_at is None and settings.deadline is not None:
         deadline_at = time.time() + settings.deadline
+    config.stash[DEADLINE_AT] = deadline_at
     config.stash[GUARD] = RunGuard(
         budget=settings.request_budget,
         seconds_left=None if deadline_at is None else max(0.0, deadline_at - time.time()),
         deadline_option=settings.deadline,
         max_retry_wait=settings.max_retry_wait,
     )
-    config.stash[DEADLINE_AT] = deadline_at
+    hypothesis.settings.register_profile(
+        PROFILE, max_examples=settings.max_examples, derandomize=settings.seed is None, database=None,
+        deadline=None, suppress_health_check=list(hypothesis.HealthCheck), print_blob=False)
     if settings.seed is not None and config.getoption("hypothesis_seed", None) is None:
         # Hypothesis's own --hypothesis-seed, read by its plugin after this hook: it seeds every
         # generated test of the run, the stateful ones included.
         config.option.hypothesis_seed = str(settings.seed)
-    config.addinivalue_line("markers", "contract_rule(name): the contract rule a test enforces")
-    config.addinivalue_line("markers", "needs_viewer: needs --viewer-token")
-    config.addinivalue_line("markers", "needs_other_org: needs --other-token and --other-org")
+
+
+def suite_settings(**overrides: Any) -> hypothesis.settings:
+    """The suite's Hypothesis settings (deterministic, no database, bounded), with `overrides`."""
+    return hypothesis.settings(hypothesis.settings.get_profile(PROFILE), **overrides)
+
+
+SUITE_DIR = Path(__file__).resolve().parent
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    contract = metafunc.config.stash.get(CONTRACT, None)
+    if contract is None or SUITE_DIR not in Path(metafunc.definition.path).resolve().parents:
+        return  # only the suite's own tests take parameters from the contract
+    for name, select in OPERATION_SETS.items():
+        if name in metafunc.fixturenames:
+            operations = select(contract)
+            metafunc.parametrize(name, operations, ids=[op.operation_id for op in operations])
+    if "template" in metafunc.fixturenames:
+        metafunc.parametrize("template", contract.templates)
 
 
 def _is_xdist_worker(cfg: pytest.Config) -> bool:
@@ -88,7 +130,7 @@ def pytest_configure_node(node) -> None:
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Once the run has stopped (deadline, broken target), later tests do not start."""
     guard = item.config.stash.get(GUARD, None)
-    if guard is None or not _is_contract_test(item):
+    if guard is None or "api" not in getattr(item, "fixturenames", ()):
         return
     reason = guard.stopped
     if reason is None and guard.deadline is not None and guard.clock() >= guard.deadline:
@@ -103,173 +145,51 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """A run that stopped early checked only part of the contract: it does not pass (exit code 2)."""
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None and _stop_reasons(reporter) and session.exitstatus == pytest.ExitCode.OK:
+    if reporter is not None and report.stop_reasons(reporter) and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.INTERRUPTED
 
 
-def _is_contract_test(item: pytest.Item) -> bool:
-    return "contract_settings" in getattr(item, "fixturenames", ()) or "api" in getattr(item, "fixturenames", ())
-
-
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
-    from contract_tests import config as settings_module
-
-    settings = settings_module.current()
+    settings = config.stash.get(SETTINGS, None)
+    contract = config.stash.get(CONTRACT, None)
+    if settings is None or contract is None:
+        return None
     target = settings.base_url or "embedded mock (started on a free loopback port)"
     seed = "derandomized" if settings.seed is None else settings.seed
-    return [f"contract target: {target} org={settings.org or '?'} seed={seed} tag={settings.run_tag}"]
+    tenant = ", ".join(f"{k}={v}" for k, v in settings.tenant(contract).items())
+    return [f"contract: {contract.api.document['info']['title']} ({settings.spec.name}); target: {target} "
+            f"{tenant} seed={seed} run={settings.run_id}",
+            f"rules: {sessions_docs.CONTRACT} (failures cite its sections)"]
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
     """With an explicit target, check once (in the controller) that it answers; fail fast otherwise."""
-    from contract_tests import config as settings_module
-
-    settings = settings_module.current()
-    if settings.embedded or _is_xdist_worker(session.config):
+    settings = session.config.stash.get(SETTINGS, None)
+    if settings is None or settings.embedded or _is_xdist_worker(session.config):
         return
-    problem = _target_problem(settings.base_url, settings)  # type: ignore[arg-type]
+    problem = target_problem(settings, session.config.stash[CONTRACT])
     if problem:
         pytest.exit(f"contract_tests: {problem}", returncode=4)
-
-
-def _target_problem(base_url: str, settings: config.Settings) -> str | None:
-    """Why `base_url` cannot be the target of this run (one line), or None. The probe asks for
-    one page of sessions: anything but a page of sessions is not this API."""
-    if not settings.token:
-        return "--token (or CONTRACT_TOKEN) is required with --base-url"
-    if not settings.org:
-        return "--org (or CONTRACT_ORG) is required with --base-url"
-    if not base_url.startswith(("http://", "https://")):
-        return f"--base-url {base_url!r} is not an http(s) URL"
-    url = f"{base_url}/v3/organizations/{settings.org}/sessions?first=1"
-    try:
-        response = requests.get(url, headers={"Authorization": f"Bearer {settings.token}"},
-                                timeout=min(settings.request_timeout, 30), allow_redirects=False)
-    except requests.RequestException as exc:
-        return f"cannot reach {base_url} ({one_line(exc)})"
-    status, media = response.status_code, response.headers.get("Content-Type", "no content type").split(";")[0]
-    if status == 401:
-        return f"{base_url} refused the token (401): check --token / CONTRACT_TOKEN"
-    if status == 403:
-        return f"{base_url} answered 403 for organization {settings.org}: check --org / CONTRACT_ORG"
-    if status != 200:
-        hint = "; is it up?" if status >= 500 else ""
-        return f"{base_url} does not answer like the sessions API: GET {url} answered {status} ({media}){hint}"
-    try:
-        page = response.json()
-    except ValueError:
-        page = None
-    if not isinstance(page, dict) or not isinstance(page.get("items"), list):
-        return f"{base_url} does not look like the sessions API: GET {url} answered 200 ({media}) but no page of sessions"
-    return None
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     """Every failure reads as a broken rule (the rule, the exchanges, a curl line) or as a target
     that cannot be reached or stopped the run, not as a traceback."""
-    report = yield
+    result = yield
     counts = item.__dict__.get("contract_cases")
     if counts and call.when == "call":
         label = item.__dict__.get("contract_operation", item.name)
-        report.user_properties.append(("generated_cases", {"operation": label, **counts}))
-    if call.excinfo is None or not report.failed:
-        return report
-    error = call.excinfo.value
-    stopped = _find(error, RunStopped)
-    if stopped is not None:
-        item.session.shouldstop = f"contract run stopped: {stopped}"
-        report.user_properties.append(("run_stopped", str(stopped)))
-        if isinstance(stopped, DeadlineReached):
-            report.outcome = "skipped"
-            report.longrepr = (str(item.path), item.location[1] or 0, f"not finished: {stopped}")
-        else:
-            report.longrepr = f"contract run stopped: {stopped}"
-        return report
-    from contract_tests.rules import ContractViolation, rule_of_test
-
-    violation = _find(error, ContractViolation)
-    if violation is not None:
-        report.longrepr = violation.render() + _where(item, call)
-        return report
-    unreachable = _find(error, TargetUnreachable)
-    if unreachable is not None:
-        report.longrepr = f"contract target unreachable: {unreachable}"
-        return report
-    if isinstance(error, Exception) and not isinstance(error, AssertionError):
-        rule = rule_of_test(getattr(item, "originalname", item.name))
-        if rule is not None:
-            shown = "\n".join(exchange.render() for exchange in recent_exchanges())
-            report.longrepr = (f"contract rule `{rule}`: the target's answers could not be checked "
-                               f"({type(error).__name__}: {str(error)[:300]})" + _where(item, call)
-                               + (f"\n--- the last exchanges ---\n{shown}" if shown else ""))
-    return report
-
-
-def _where(item: pytest.Item, call: pytest.CallInfo) -> str:
-    for entry in reversed(call.excinfo.traceback):
-        if str(entry.path).startswith(str(item.path.parent)) and entry.path.name.startswith("test_"):
-            return f"\n  at {entry.path.name}:{entry.lineno + 1}"
-    return ""
+        result.user_properties.append(("generated_cases", {"operation": label, **counts}))
+    if call.excinfo is not None and result.failed:
+        report.rewrite_failure(item, call, result)
+    return result
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-    _summarize_stop(terminalreporter)
-    _summarize_cases(terminalreporter)
-
-
-def _summarize_stop(terminalreporter) -> None:
-    """When the run stopped early: why, and what ran."""
-    reasons = _stop_reasons(terminalreporter)
-    if not reasons:
-        return
-    counts = {key: len([r for r in terminalreporter.stats.get(key, []) if r.when == "call" or key == "skipped"])
-              for key in ("passed", "failed", "skipped")}
-    collected = terminalreporter._numcollected  # 0 in a pytest-xdist controller, which does not collect
-    not_run = f"{max(0, collected - sum(counts.values()))} not run, of {collected} collected" if collected \
-        else "the rest not run"
-    terminalreporter.section("contract run stopped early")
-    terminalreporter.write_line(f"why: {reasons[0]}")
-    terminalreporter.write_line(f"ran: {counts['passed']} passed, {counts['failed']} failed, "
-                                f"{counts['skipped']} skipped; {not_run}")
-
-
-def _stop_reasons(terminalreporter) -> list[str]:
-    return [value for reports in terminalreporter.stats.values() for report in reports
-            for name, value in getattr(report, "user_properties", []) or [] if name == "run_stopped"]
-
-
-def _summarize_cases(terminalreporter) -> None:
-    rows = []
-    for reports in terminalreporter.stats.values():
-        for report in reports:
-            for name, value in getattr(report, "user_properties", []) or []:
-                if name == "generated_cases" and getattr(report, "when", "") == "call":
-                    value = dict(value)
-                    rows.append((value.pop("operation", report.nodeid), value))
-    if not rows:
-        return
-    terminalreporter.section("generated cases per test")
-    for nodeid, counts in sorted(rows, key=lambda row: row[0]):
-        total = sum(counts.values())
-        detail = ", ".join(f"{k}={v}" for k, v in sorted(counts.items()))
-        terminalreporter.write_line(f"{nodeid}: {total} ({detail})")
-
-
-def _find(exc: BaseException, kind: type) -> BaseException | None:
-    seen = 0
-    while exc is not None and seen < 10:
-        if isinstance(exc, kind):
-            return exc
-        if isinstance(exc, BaseExceptionGroup):
-            for inner in exc.exceptions:
-                found = _find(inner, kind)
-                if found is not None:
-                    return found
-        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
-        seen += 1
-    return None
+    report.summarize_stop(terminalreporter)
+    report.summarize_cases(terminalreporter)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -278,9 +198,21 @@ def _find(exc: BaseException, kind: type) -> BaseException | None:
 
 
 @pytest.fixture(scope="session")
-def contract_settings() -> Iterator[config.Settings]:
+def contract(pytestconfig: pytest.Config) -> Contract:
+    """The contract of this run, read from the spec."""
+    return pytestconfig.stash[CONTRACT]
+
+
+@pytest.fixture(scope="session")
+def model(contract: Contract) -> Model:
+    """The suite's own model of the lifecycle the contract declares."""
+    return Model(contract)
+
+
+@pytest.fixture(scope="session")
+def contract_settings(pytestconfig: pytest.Config, contract: Contract) -> Iterator[Settings]:
     """The target of this run: `--base-url`, or the embedded mock started for the session."""
-    settings = config.current()
+    settings = pytestconfig.stash[SETTINGS]
     if not settings.embedded:
         yield settings
         return
@@ -289,94 +221,64 @@ def contract_settings() -> Iterator[config.Settings]:
         from mock_server.server import BackgroundServer
     except ImportError as exc:  # pragma: no cover - depends on the installation
         pytest.exit(f"contract_tests: no --base-url given and the embedded mock cannot start ({exc})", returncode=4)
-    with BackgroundServer(mock_server.create_app()) as server:
+    mock = mock_server.build(mock_server.MockConfig(spec_path=settings.spec))
+    with BackgroundServer(mock.app, **mock.serve_options()) as server:
         embedded = settings.with_base_url(server.url)
-        config.install(embedded)
-        problem = _target_problem(server.url, embedded)
+        problem = target_problem(embedded, contract)
         if problem:
             pytest.exit(f"contract_tests: embedded mock: {problem}", returncode=4)
         yield embedded
-        # cleanup runs while the server still listens (see `http_session`)
-    config.install(settings)
+        # the clean-up runs while the server still listens (see `http_session`)
 
 
 @pytest.fixture(scope="session")
-def ownership(contract_settings: config.Settings) -> Ownership:
-    """The sessions this run created (every one carries the run tag); cleaned up by `http_session`."""
-    return Ownership(contract_settings.run_tag)
+def ownership(contract: Contract, contract_settings: Settings) -> Ownership:
+    """The sessions this run created (every one carries the run's marker); cleaned up by `http_session`."""
+    return Ownership(contract, contract_settings.run_id)
 
 
 @pytest.fixture(scope="session")
-def http_session(contract_settings: config.Settings, ownership: Ownership,
+def http_session(contract: Contract, contract_settings: Settings, ownership: Ownership,
                  pytestconfig: pytest.Config) -> Iterator[PoliteSession]:
-    guard = pytestconfig.stash[GUARD]
-    session = PoliteSession(guard, timeout=contract_settings.request_timeout, ownership=ownership)
+    session = PoliteSession(pytestconfig.stash[GUARD], timeout=contract_settings.request_timeout, ownership=ownership)
     yield session
-    clean_up(session, contract_settings.base_url, ownership)  # type: ignore[arg-type]
+    clean_up(session, contract_settings.base_url, contract, ownership)  # type: ignore[arg-type]
     session.close()
 
 
-def clean_up(session: PoliteSession, base_url: str, ownership: Ownership) -> None:
-    """Terminate and archive every session of the run, with the credential that created it: as far
-    as the API lets a client clean up. They keep the run tag, so they can be found."""
-    with session.guard.relaxed():
-        for owned in ownership.owned():
-            headers = {"Authorization": owned.authorization} if owned.authorization else {}
-            url = f"{base_url}/v3/organizations/{owned.org}/sessions/{owned.session_id}?archive=true"
-            try:
-                session.request("DELETE", url, headers=headers)
-            except (RunStopped, TargetUnreachable):
-                return  # the target is gone: nothing more can be cleaned
+@pytest.fixture(scope="session")
+def api(contract: Contract, contract_settings: Settings, http_session: PoliteSession, ownership: Ownership) -> Api:
+    """A client with the main token, in its tenant."""
+    return Api(contract, contract_settings.base_url, contract_settings.tenant(contract),  # type: ignore[arg-type]
+               contract_settings.token, session=http_session, ownership=ownership)
 
 
 @pytest.fixture(scope="session")
-def api(contract_settings: config.Settings, http_session: PoliteSession, ownership: Ownership) -> Api:
-    """Client with the main token (ManageOrgSessions and ViewOrgSessions in --org)."""
-    return Api(contract_settings.base_url, contract_settings.org, contract_settings.token,  # type: ignore[arg-type]
-               session=http_session, ownership=ownership)
-
-
-@pytest.fixture(scope="session")
-def viewer_api(api: Api, contract_settings: config.Settings) -> Api:
-    """Client with a ViewOrgSessions-only token of the same organization."""
+def viewer_api(api: Api, contract_settings: Settings) -> Api:
+    """A client with a read-only token of the same tenant."""
     if not contract_settings.viewer_token:
-        pytest.skip("needs --viewer-token (CONTRACT_VIEWER_TOKEN): a token of --org with ViewOrgSessions only")
+        pytest.skip("needs --viewer-token (CONTRACT_VIEWER_TOKEN): a token of the same tenant with the read-only "
+                    "permissions")
     return api.as_(contract_settings.viewer_token, "$VIEWER_TOKEN")
 
 
 @pytest.fixture(scope="session")
-def other_api(api: Api, contract_settings: config.Settings) -> Api:
-    """Client of another organization."""
-    if not (contract_settings.other_token and contract_settings.other_org):
-        pytest.skip("needs --other-token and --other-org (CONTRACT_OTHER_TOKEN, CONTRACT_OTHER_ORG)")
-    return api.as_(contract_settings.other_token, "$OTHER_TOKEN", org=contract_settings.other_org)
+def other_api(api: Api, contract: Contract, contract_settings: Settings) -> Api:
+    """A client of another tenant."""
+    other = contract_settings.other_tenant(contract)
+    if not contract_settings.other_token or len(other) < len(contract.resource.tenancy):
+        pytest.skip("needs --other-token and its tenant (--other-org, and --other-workspace for an API with two levels)")
+    return api.as_(contract_settings.other_token, "$OTHER_TOKEN", tenant=other)
 
 
 @pytest.fixture
-def fresh(api: Api):
-    """Factory: create a session of this run and return its body (fails the test if creation fails)."""
+def fresh(api: Api, model: Model):
+    """Factory: create a session of this run, check it is in its initial state, return its body."""
     from contract_tests import rules
 
-    def make(prompt: str = "Contract check", **fields) -> dict:
-        created = api.create_session(prompt, **fields)
-        rules.new_session_is_running(created)
+    def make(**members: Any) -> dict:
+        created = api.create(**members)
+        rules.new_session_is_initial(api.contract, model.created(created.sent_json, api.tenant), created)
         return created.json
 
     return make
-
-
-def hypothesis_settings(**overrides) -> "object":
-    """Hypothesis settings of the suite: deterministic, no example database, bounded."""
-    import hypothesis
-
-    settings = config.current()
-    values = dict(
-        max_examples=settings.max_examples,
-        derandomize=settings.seed is None,
-        database=None,
-        deadline=None,
-        suppress_health_check=list(hypothesis.HealthCheck),
-        print_blob=False,
-    )
-    values.update(overrides)
-    return hypothesis.settings(**values)

@@ -1,50 +1,27 @@
-"""The rules of the sessions API contract, one function per rule.
+"""The rules of the contract, one function per rule.
 
 Each rule looks at what the server answered (one or more `Exchange`s) and raises a
-`ContractViolation` naming itself when the answer breaks the contract. The test modules drive the
-API into the situations that exercise a rule; the model-based tests call the same rules, so a
-failure always names the rule that broke, whichever test found it.
-
-The references (`§1`, `§5`...) point at the sections of the contract document.
+`ContractViolation` naming itself when the answer breaks the contract. The facts a rule needs
+(error types and statuses, envelope members, the representation, the lifecycle) come from the
+`Contract` the suite read from the spec; the test modules drive the API into the situations that
+exercise a rule. Each rule's statement cites the section of the contract document that ships
+with the kit (`docs/contract.md`, installed as `sessions_docs/contract.md`).
 """
 
 from __future__ import annotations
 
-import re
-from urllib.parse import unquote
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from typing import Any
+from urllib.parse import unquote
 
 from contract_tests.client import Exchange
+from contract_tests.contract import Contract
+from contract_tests.model import UNKNOWN, Outcome, State
 
-RULES: dict[str, str] = {}  # rule name -> one-line statement
-
-ERROR_TYPES = {
-    400: {"bad_request"},
-    401: {"unauthenticated"},
-    403: {"forbidden"},
-    404: {"not_found", "session_not_found"},
-    405: {"method_not_allowed"},
-    409: {"session_archived", "session_terminated", "limit_exceeded"},
-    413: {"payload_too_large"},
-    415: {"unsupported_media_type"},
-    422: {"validation_error"},
-    426: {"upgrade_required"},
-    429: {"rate_limited"},
-    500: {"internal_error"},
-    502: {"bad_gateway"},
-    504: {"gateway_timeout"},
-}
-ALL_ERROR_TYPES = set().union(*ERROR_TYPES.values())
-ENVELOPE_KEYS = {"type", "title", "status", "detail", "instance", "errors"}
+RULES: dict[str, str] = {}  # rule name -> one-line statement, citing the contract document
 LOC_ROOTS = {"path", "query", "header", "body"}
-SLEEPABLE = {"new", "claimed", "running", "resuming"}
-TERMINAL = {"exit", "error"}
-# Fields that only get and list populate (§1); other operations may answer null.
-READ_ONLY_FIELDS = {"status_detail", "category", "subcategory", "structured_output"}
-# Fields describing the session's state, compared between a write and the reads that follow.
-STATE_FIELDS = ("session_id", "status", "is_archived", "tags", "updated_at", "created_at", "org_id", "title")
-DEVIN_ID = re.compile(r"devin-[A-Za-z0-9]+")
+DOC = "docs/contract.md"
 
 
 class ContractViolation(AssertionError):
@@ -67,9 +44,11 @@ class ContractViolation(AssertionError):
         return "\n".join(lines)
 
 
-def rule(statement: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def rule(statement: str, section: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a rule: its statement, and the section of the contract document it comes from."""
+
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
-        RULES[func.__name__] = statement
+        RULES[func.__name__] = f"{statement} ({DOC}#{section})"
         func.rule = func.__name__  # type: ignore[attr-defined]
         return func
 
@@ -79,12 +58,33 @@ def rule(statement: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 def rule_of_test(test_name: str) -> str | None:
     """The rule a test enforces, read from its name (`test_<rule>...`), or None."""
     name = test_name.removeprefix("test_")
-    candidates = [rule for rule in RULES if name == rule or name.startswith(rule + "_") or name.startswith(rule + "[")]
+    candidates = [r for r in RULES if name == r or name.startswith(r + "_") or name.startswith(r + "[")]
     return max(candidates, key=len) if candidates else None
 
 
 def fail(name: str, message: str, *exchanges: Exchange) -> None:
     raise ContractViolation(name, message, exchanges)
+
+
+def instant(value: Any) -> float | None:
+    """An instant as written (epoch seconds, or RFC 3339 at any precision), comparable; else None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def same(contract: Contract, member: str, left: Any, right: Any) -> bool:
+    """Two values of a member agree: instants as instants, the declaration's unordered lists in any order."""
+    if contract.is_instant(member) and left is not None and right is not None:
+        return instant(left) == instant(right)
+    if member in contract.resource.unordered and isinstance(left, list) and isinstance(right, list):
+        return sorted(map(repr, left)) == sorted(map(repr, right))
+    return left == right
 
 
 def _status(name: str, exchange: Exchange, expected: int | Iterable[int], *context: Exchange) -> None:
@@ -94,67 +94,79 @@ def _status(name: str, exchange: Exchange, expected: int | Iterable[int], *conte
         fail(name, f"expected HTTP {shown}, got {exchange.status}", *context, exchange)
 
 
-def _error(name: str, exchange: Exchange, status: int, error_type: str | Iterable[str], *context: Exchange) -> None:
+def _error(contract: Contract, name: str, exchange: Exchange, status: int, error_type: str | Iterable[str] | None,
+           *context: Exchange) -> None:
+    """The answer is an error of this status (and type), in the envelope."""
     _status(name, exchange, status, *context)
-    types = {error_type} if isinstance(error_type, str) else set(error_type)
-    actual = exchange.field("type")
+    types = set(contract.errors.of_status(status)) if error_type is None else \
+        {error_type} if isinstance(error_type, str) else set(error_type)
+    actual = exchange.field(contract.envelope.members["type"])
     if actual not in types:
         fail(name, f"expected error type {' or '.join(sorted(types))}, got {actual!r}", *context, exchange)
-    error_is_envelope(exchange)
+    error_is_envelope(contract, exchange)
 
 
-def _session(name: str, exchange: Exchange, *context: Exchange) -> dict[str, Any]:
-    _status(name, exchange, 200, *context)
+def _session(contract: Contract, name: str, exchange: Exchange, *context: Exchange, status: int | None = None) -> dict[str, Any]:
+    """The representation a successful answer holds."""
+    _status(name, exchange, status or {200, 201}, *context)
     body = exchange.json
-    if not isinstance(body, dict) or not isinstance(body.get("session_id"), str):
-        fail(name, "expected a SessionResponse body", *context, exchange)
+    if not isinstance(body, dict) or not isinstance(body.get(contract.resource.id_field), str):
+        fail(name, f"expected a {contract.resource.schema} body", *context, exchange)
     return body
 
 
-def _diff(left: dict[str, Any], right: dict[str, Any], fields: Iterable[str]) -> list[str]:
-    return [f"{f}: {left.get(f)!r} != {right.get(f)!r}" for f in fields if left.get(f) != right.get(f)]
+def _diff(contract: Contract, left: dict[str, Any], right: dict[str, Any], members: Iterable[str]) -> list[str]:
+    return [f"{m}: {left.get(m)!r} != {right.get(m)!r}" for m in members if not same(contract, m, left.get(m), right.get(m))]
 
 
 # ---------------------------------------------------------------------------------------------
-# §2 The error envelope
+# The error envelope
 # ---------------------------------------------------------------------------------------------
 
 
-@rule("Every response with status >= 400 is an application/problem+json envelope whose `status` is the "
-      "HTTP status, `type` comes from the closed list, and `errors` is a located list on 422, else null (§2).")
-def error_is_envelope(exchange: Exchange) -> None:
+@rule("Every response with status >= 400 is the declared envelope: its media type, its members, a `type` "
+      "from the closed list that belongs to the HTTP status, the status repeated, a located list of details "
+      "on 422 (null otherwise)", "the-error-envelope")
+def error_is_envelope(contract: Contract, exchange: Exchange) -> None:
     name = "error_is_envelope"
     if exchange.status < 400:
         return
-    if exchange.media_type != "application/problem+json":
-        fail(name, f"Content-Type is {exchange.content_type!r}, not application/problem+json", exchange)
+    envelope = contract.envelope
+    m = envelope.members
+    if exchange.media_type != envelope.media_type:
+        fail(name, f"Content-Type is {exchange.content_type!r}, not {envelope.media_type}", exchange)
     body = exchange.json
     if not isinstance(body, dict):
         fail(name, "the body is not a JSON object", exchange)
-    missing = ENVELOPE_KEYS - set(body)
+    missing = set(m.values()) - set(body)
     if missing:
         fail(name, f"the envelope lacks {sorted(missing)}", exchange)
-    if body["status"] != exchange.status or isinstance(body["status"], bool):
-        fail(name, f"`status` is {body['status']!r} but the HTTP status is {exchange.status}", exchange)
-    if body["type"] not in ALL_ERROR_TYPES:
-        fail(name, f"`type` {body['type']!r} is not one of the documented error types", exchange)
-    expected_types = ERROR_TYPES.get(exchange.status)
-    if expected_types is not None and body["type"] not in expected_types:
-        fail(name, f"`type` {body['type']!r} does not belong to HTTP {exchange.status} "
-                   f"(expected {' or '.join(sorted(expected_types))})", exchange)
-    for key in ("title", "detail"):
-        if not isinstance(body[key], str) or not body[key]:
-            fail(name, f"`{key}` must be a non-empty string, got {body[key]!r}", exchange)
-    # §5 "the request path", raw or percent-decoded: compare decoded (the client may encode what it sends).
-    instance = body["instance"]
-    sent = exchange.path
-    if not isinstance(instance, str) or (instance != unquote(sent) and unquote(instance) != unquote(sent)):
-        fail(name, f"`instance` is {body['instance']!r}, expected the request path {exchange.path!r}", exchange)
-    errors = body["errors"]
+    declared = set(contract.members(envelope.schema))
+    closed = contract.document["components"]["schemas"][envelope.schema].get("additionalProperties") is False
+    if closed and set(body) - declared:
+        fail(name, f"the envelope has members it does not declare: {sorted(set(body) - declared)}", exchange)
+    if body[m["status"]] != exchange.status or isinstance(body[m["status"]], bool):
+        fail(name, f"`{m['status']}` is {body[m['status']]!r} but the HTTP status is {exchange.status}", exchange)
+    error_type = body[m["type"]]
+    if error_type not in contract.errors.status:
+        fail(name, f"`{m['type']}` {error_type!r} is not one of the documented error types", exchange)
+    expected = contract.errors.of_status(exchange.status)
+    if expected and error_type not in expected:
+        fail(name, f"`{m['type']}` {error_type!r} does not belong to HTTP {exchange.status} "
+                   f"(expected {' or '.join(expected)})", exchange)
+    for role in ("message", "title"):
+        if role in m and (not isinstance(body[m[role]], str) or not body[m[role]]):
+            fail(name, f"`{m[role]}` must be a non-empty string, got {body[m[role]]!r}", exchange)
+    if "instance" in m:
+        # The request path, raw or percent-decoded: compare decoded (the client may encode what it sends).
+        instance, sent = body[m["instance"]], exchange.path
+        if not isinstance(instance, str) or (instance != unquote(sent) and unquote(instance) != unquote(sent)):
+            fail(name, f"`{m['instance']}` is {instance!r}, expected the request path {sent!r}", exchange)
+    details = body[m["details"]]
     if exchange.status == 422:
-        if not isinstance(errors, list) or not errors:
-            fail(name, "a 422 must list its validation errors in `errors`", exchange)
-        for item in errors:
+        if not isinstance(details, list) or not details:
+            fail(name, f"a 422 must list its validation errors in `{m['details']}`", exchange)
+        for item in details:
             if not isinstance(item, dict) or not {"loc", "msg", "type"} <= set(item):
                 fail(name, f"validation error {item!r} lacks loc/msg/type", exchange)
             loc = item["loc"]
@@ -164,8 +176,8 @@ def error_is_envelope(exchange: Exchange) -> None:
                 fail(name, f"`loc` {loc!r} may hold only strings and integers", exchange)
             if not isinstance(item["msg"], str) or not isinstance(item["type"], str):
                 fail(name, f"validation error {item!r}: msg and type must be strings", exchange)
-    elif errors is not None:
-        fail(name, f"`errors` must be null outside 422, got {errors!r}", exchange)
+    elif details is not None:
+        fail(name, f"`{m['details']}` must be null outside 422, got {details!r}", exchange)
     if exchange.status == 401:
         challenge = exchange.headers.get("WWW-Authenticate", "")
         if not challenge.lower().startswith("bearer"):
@@ -174,328 +186,338 @@ def error_is_envelope(exchange: Exchange) -> None:
         fail(name, "a 429 needs `Retry-After` in seconds", exchange)
 
 
-@rule("A path that is no route of the API answers 404 `not_found` (§2, §5 precedence).")
-def unknown_route_is_not_found(exchange: Exchange) -> None:
-    _error("unknown_route_is_not_found", exchange, 404, "not_found")
+@rule("A path that is no route of the API answers 404 with the declared `no-route` type, before "
+      "authentication", "routes-and-methods")
+def unknown_route_is_not_found(contract: Contract, exchange: Exchange) -> None:
+    _error(contract, "unknown_route_is_not_found", exchange, 404, contract.kit.errors["no-route"])
 
 
-@rule("A method the path does not document answers 405 `method_not_allowed` with an `Allow` header "
-      "naming the documented methods (§2, §5).")
-def wrong_method_is_405_with_allow(exchange: Exchange, documented: set[str]) -> None:
+@rule("A method the path does not document answers 405 with an `Allow` header naming the documented "
+      "methods (HEAD and OPTIONS may be named too), before authentication", "routes-and-methods")
+def wrong_method_is_405_with_allow(contract: Contract, exchange: Exchange, documented: set[str]) -> None:
     name = "wrong_method_is_405_with_allow"
-    _error(name, exchange, 405, "method_not_allowed")
+    _error(contract, name, exchange, 405, None)
     allow = {m.strip().upper() for m in exchange.headers.get("Allow", "").split(",") if m.strip()}
-    # HEAD and OPTIONS may be served (§5): they may appear in Allow or not.
     missing = documented - allow
     extra = allow - documented - {"HEAD", "OPTIONS"}
     if missing or extra:
         fail(name, f"`Allow: {exchange.headers.get('Allow')}` should name exactly {sorted(documented)}", exchange)
 
 
-@rule("A body with another or no content type is 415 `unsupported_media_type` (§5).")
-def wrong_content_type_is_415(exchange: Exchange) -> None:
-    _error("wrong_content_type_is_415", exchange, 415, "unsupported_media_type")
+@rule("A body with another or no content type is a 415; JSON with a charset parameter is accepted", "bodies")
+def wrong_content_type_is_415(contract: Contract, exchange: Exchange) -> None:
+    _error(contract, "wrong_content_type_is_415", exchange, 415, None)
 
 
-@rule("Malformed JSON (NaN and Infinity included) is 400 `bad_request` (§5).")
-def malformed_json_is_400(exchange: Exchange) -> None:
-    _error("malformed_json_is_400", exchange, 400, "bad_request")
+@rule("Malformed JSON (NaN and Infinity included) is a 400", "bodies")
+def malformed_json_is_400(contract: Contract, exchange: Exchange) -> None:
+    _error(contract, "malformed_json_is_400", exchange, 400, None)
 
 
-@rule("Invalid input is 422 `validation_error`, and `errors` points at every offending input (§2, §5).")
-def validation_error_locates_input(exchange: Exchange, locations: Iterable[Sequence[Any]] = ()) -> None:
+@rule("Invalid input is a 422 whose details locate every offending input (path, query and body errors "
+      "together)", "validation")
+def validation_error_locates_input(contract: Contract, exchange: Exchange, locations: Iterable[Sequence[Any]] = ()) -> None:
     name = "validation_error_locates_input"
-    _error(name, exchange, 422, "validation_error")
-    found = [tuple(item["loc"]) for item in exchange.json["errors"]]
+    _error(contract, name, exchange, 422, None)
+    found = [tuple(item["loc"]) for item in exchange.json[contract.envelope.members["details"]]]
     for expected in locations:
         expected = tuple(expected)
         if not any(loc[: len(expected)] == expected for loc in found):
-            fail(name, f"`errors` should locate {list(expected)}; it has {[list(loc) for loc in found]}", exchange)
+            fail(name, f"the details should locate {list(expected)}; they locate {[list(loc) for loc in found]}", exchange)
 
 
-@rule("`title` holds up to 200 code points and each tag 1 to 64, at most 50 tags; `title` and `playbook_id` "
-      "accept null, `tags` and `max_acu_limit` do not (§5).")
-def limits_follow_the_contract(exchange: Exchange, accepted: bool, field: str) -> None:
+@rule("Every bound the spec gives an input holds at its edge: lengths count code points, a list or a map "
+      "its items, and null is accepted exactly where the schema says", "validation")
+def limits_follow_the_contract(contract: Contract, exchange: Exchange, accepted: bool, member: str) -> None:
     name = "limits_follow_the_contract"
     if accepted:
-        if exchange.status != 200:
-            fail(name, f"this `{field}` is within the limits and must be accepted, got {exchange.status}", exchange)
+        if not 200 <= exchange.status < 300:
+            fail(name, f"this `{member}` is within the bounds and must be accepted, got {exchange.status}", exchange)
     else:
-        _error(name, exchange, 422, "validation_error")
-        validation_error_locates_input(exchange, [("body", field)])
+        _error(contract, name, exchange, 422, None)
+        validation_error_locates_input(contract, exchange, [("body", member)])
 
 
-@rule("Bad input never makes the server fail: no 5xx for any request the suite sends, a corpus of hostile inputs "
-      "(deep nesting, odd charsets, oversize bodies and numbers, non-ASCII ids and cursors, invalid Unicode) "
-      "sent to every operation included (§2).")
+@rule("Bad input never makes the server fail: no 5xx for any request the suite sends, a corpus of hostile "
+      "inputs (deep nesting, odd charsets, oversize bodies and numbers, non-ASCII ids and cursors, invalid "
+      "Unicode) sent to every operation included", "bad-input")
 def no_server_error_on_bad_input(exchange: Exchange) -> None:
     if exchange.status >= 500:
         fail("no_server_error_on_bad_input", f"bad input answered {exchange.status}", exchange)
 
 
 # ---------------------------------------------------------------------------------------------
-# §1 Lifecycle
+# The lifecycle (read from the declaration by the suite's own model)
 # ---------------------------------------------------------------------------------------------
 
 
-@rule("A new session is `running` / `working`, not archived, carries the tags it was created with, "
-      "and its `session_id` is the path id with its prefix (§1, §5).")
-def new_session_is_running(created: Exchange, read: Exchange | None = None) -> None:
-    name = "new_session_is_running"
-    body = _session(name, created)
-    if not DEVIN_ID.fullmatch(body["session_id"]):
-        fail(name, f"session_id {body['session_id']!r} does not match ^devin-[A-Za-z0-9]+$", created)
-    if body["status"] != "running" or body.get("status_detail") not in ("working", None):
-        fail(name, f"a new session is running/working, got {body['status']}/{body.get('status_detail')}", created)
-    if body.get("is_archived"):
-        fail(name, "a new session is not archived", created)
+def _unexpected(contract: Contract, expected: State, got: dict[str, Any], *, read: bool) -> list[str]:
+    """Members whose value the model knows and the answer does not show (outside reads, the
+    read-only members may be null)."""
+    skipped = set() if read else set(contract.resource.read_only)
+    return [f"{m}: expected {v!r}, got {got.get(m)!r}" for m, v in expected.items()
+            if m not in skipped and v is not UNKNOWN and m in got and not same(contract, m, v, got.get(m))]
+
+
+@rule("A new session is in the state its create declares (the body's members, the declared values), "
+      "shows its id in the declared form, and a read shows the same", "the-lifecycle")
+def new_session_is_initial(contract: Contract, expected: State, created: Exchange, read: Exchange | None = None) -> None:
+    name = "new_session_is_initial"
+    body = _session(contract, name, created, status=contract.create.success)
+    record_id = body[contract.resource.id_field]
+    if contract.id_pattern is not None and not contract.id_pattern.fullmatch(record_id):
+        fail(name, f"{contract.resource.id_field} {record_id!r} does not match {contract.id_pattern.pattern}", created)
+    wrong = _unexpected(contract, expected, body, read=False)
+    if wrong:
+        fail(name, "the created session is not in its initial state: " + "; ".join(wrong), created)
     if read is not None:
-        got = _session(name, read, created)
-        if got["status"] != "running" or got.get("status_detail") != "working":
-            fail(name, f"get_session shows {got['status']}/{got.get('status_detail')}, expected running/working",
+        got = _session(contract, name, read, created)
+        wrong = _unexpected(contract, expected, got, read=True)
+        if wrong or got[contract.resource.id_field] != record_id or not read.path.endswith("/" + record_id):
+            fail(name, "a read shows another state: " + "; ".join(wrong or ["the id differs from the path's"]),
                  created, read)
-        if got["session_id"] != body["session_id"] or not read.path.endswith("/" + got["session_id"]):
-            fail(name, "session_id differs from the id in the path", created, read)
 
 
-@rule("Archiving sets `is_archived`; `new`, `claimed`, `running`, `resuming` become `suspended` / "
-      "`user_request`, other statuses (and a suspended session's detail) are kept (§1, §5).")
-def archive_puts_session_to_sleep(before: dict[str, Any], archived: Exchange, read: Exchange | None = None) -> None:
-    name = "archive_puts_session_to_sleep"
-    body = _session(name, archived)
-    got = _session(name, read, archived) if read is not None else body
-    if not body.get("is_archived") or not got.get("is_archived"):
-        fail(name, "an archived session must have is_archived true", *[e for e in (archived, read) if e])
-    if before["status"] in SLEEPABLE:
-        expected = ("suspended", "user_request")
-    else:
-        expected = (before["status"], before.get("status_detail"))
-    if got["status"] != expected[0]:
-        fail(name, f"status {before['status']!r} should become {expected[0]!r} on archive, got {got['status']!r}",
-             *[e for e in (archived, read) if e])
-    if read is not None and expected[0] == "suspended" and got.get("status_detail") != expected[1]:
-        fail(name, f"status_detail should be {expected[1]!r} after archive, got {got.get('status_detail')!r}",
-             archived, read)
+@rule("Each write does what the declaration says: the values its `set` rules give, the body members an "
+      "update replaces, the items an append adds, and its documented success status; a read shows the same",
+      "the-lifecycle")
+def write_follows_lifecycle(contract: Contract, op_id: str, expected: Outcome, answer: Exchange,
+                            read: Exchange | None = None, *context: Exchange) -> None:
+    name = "write_follows_lifecycle"
+    operation = contract.operations[op_id]
+    _status(name, answer, operation.success, *context)
+    shown: list[Exchange] = [*context, answer]
+    if contract.answers_representation(operation):
+        wrong = _unexpected(contract, expected.state, _session(contract, name, answer, *context), read=False)
+        if wrong:
+            fail(name, f"{op_id} left the session in another state than declared: " + "; ".join(wrong), *shown)
+    elif operation.success_schema is not None and isinstance(answer.json, dict):
+        wrong = [f"{m}: expected {expected.state.get(m)!r}, got {v!r}" for m, v in answer.json.items()
+                 if m in expected.state and expected.state[m] is not UNKNOWN and not same(contract, m, expected.state[m], v)]
+        if wrong:
+            fail(name, f"{op_id} answered another state than declared: " + "; ".join(wrong), *shown)
+    if read is not None:
+        wrong = _unexpected(contract, expected.state, _session(contract, name, read, *shown), read=True)
+        if wrong:
+            fail(name, f"after {op_id}, a read shows another state than declared: " + "; ".join(wrong), *shown, read)
 
 
-@rule("Archive is idempotent: archiving an archived session answers 200 with the same body, and "
-      "changes nothing, `updated_at` included (§1).")
-def archive_is_idempotent(first: Exchange, again: Exchange, read: Exchange | None = None) -> None:
-    _idempotent("archive_is_idempotent", first, again, read)
+@rule("A state in which the declaration's `refuse` rules stop a write answers the first such rule's error, "
+      "and changes nothing", "the-lifecycle")
+def refusal_follows_lifecycle(contract: Contract, op_id: str, error_type: str, answer: Exchange, *context: Exchange) -> None:
+    name = "refusal_follows_lifecycle"
+    _error(contract, name, answer, contract.errors.status[error_type], error_type, *context)
 
 
-@rule("Unarchive is idempotent: unarchiving an active session answers 200 with the same body, and "
-      "changes nothing, `updated_at` included (§1).")
-def unarchive_is_idempotent(first: Exchange, again: Exchange, read: Exchange | None = None) -> None:
-    _idempotent("unarchive_is_idempotent", first, again, read)
-
-
-def _idempotent(name: str, first: Exchange, again: Exchange, read: Exchange | None) -> None:
-    one = _session(name, first)
-    two = _session(name, again, first)
-    differences = _diff(one, two, sorted(set(one) | set(two)))
+def _idempotent(contract: Contract, name: str, first: Exchange, again: Exchange, read: Exchange | None) -> None:
+    one = _session(contract, name, first)
+    two = _session(contract, name, again, first)
+    differences = _diff(contract, one, two, sorted(set(one) | set(two)))
     if differences:
         fail(name, "the repeated call answered a different body: " + "; ".join(differences), first, again)
     if read is not None:
-        got = _session(name, read, first, again)
-        if got.get("updated_at") != one.get("updated_at"):
-            fail(name, f"updated_at moved from {one.get('updated_at')} to {got.get('updated_at')} "
-                       "although nothing changed", first, again, read)
+        updated = contract.resource.updated
+        got = _session(contract, name, read, first, again)
+        if not same(contract, updated, got.get(updated), one.get(updated)):
+            fail(name, f"{updated} moved from {one.get(updated)} to {got.get(updated)} although nothing changed",
+                 first, again, read)
 
 
-@rule("N concurrent archives of one session all answer 200 with identical bodies (§1).")
-def concurrent_archives_agree(exchanges: Sequence[Exchange]) -> None:
+@rule("Archive is idempotent: archiving an archived session answers the same status and body as the first "
+      "archive, and changes nothing, the update instant included", "archive-is-idempotent")
+def archive_is_idempotent(contract: Contract, first: Exchange, again: Exchange, read: Exchange | None = None) -> None:
+    _idempotent(contract, "archive_is_idempotent", first, again, read)
+
+
+@rule("Unarchive is idempotent in the same way as archive", "archive-is-idempotent")
+def unarchive_is_idempotent(contract: Contract, first: Exchange, again: Exchange, read: Exchange | None = None) -> None:
+    _idempotent(contract, "unarchive_is_idempotent", first, again, read)
+
+
+@rule("Every other write the declaration calls idempotent answers a repeat with the same body, and changes "
+      "nothing", "archive-is-idempotent")
+def write_is_idempotent(contract: Contract, first: Exchange, again: Exchange, read: Exchange | None = None) -> None:
+    _idempotent(contract, "write_is_idempotent", first, again, read)
+
+
+def idempotence_rule(contract: Contract, op_id: str) -> Callable[..., None]:
+    """The idempotence rule that names `op_id`: the archive's, the unarchive's, or the general one."""
+    roles = {v: k for k, v in contract.kit.lifecycle.items()}
+    return {"archive": archive_is_idempotent, "unarchive": unarchive_is_idempotent}.get(roles.get(op_id, ""),
+                                                                                         write_is_idempotent)
+
+
+@rule("N concurrent archives of one session all answer the same status and identical bodies", "archive-is-idempotent")
+def concurrent_archives_agree(contract: Contract, exchanges: Sequence[Exchange]) -> None:
     name = "concurrent_archives_agree"
-    bodies = [_session(name, e, *exchanges) for e in exchanges]
-    for exchange, body in zip(exchanges[1:], bodies[1:]):
-        differences = _diff(bodies[0], body, sorted(set(bodies[0]) | set(body)))
-        if differences:
-            fail(name, "concurrent archives disagree: " + "; ".join(differences), exchanges[0], exchange)
+    bodies = [_session(contract, name, e, *exchanges) for e in exchanges]
+    for exchange, body in zip(exchanges[1:], bodies[1:], strict=True):
+        differences = _diff(contract, bodies[0], body, sorted(set(bodies[0]) | set(body)))
+        if differences or exchange.status != exchanges[0].status:
+            fail(name, "concurrent archives disagree: " + "; ".join(differences or ["status"]), exchanges[0], exchange)
 
 
-@rule("A write's response agrees with the next get_session on every field (get/list-only fields aside) (§1).")
-def write_agrees_with_read(written: Exchange, read: Exchange) -> None:
+@rule("A write's answer agrees with the next read on every member (read-only members aside)", "reads-see-writes")
+def write_agrees_with_read(contract: Contract, written: Exchange, read: Exchange) -> None:
     name = "write_agrees_with_read"
-    one = _session(name, written)
-    got = _session(name, read, written)
-    fields = sorted((set(one) | set(got)) - READ_ONLY_FIELDS)
-    differences = _diff(one, got, fields)
+    one = _session(contract, name, written)
+    got = _session(contract, name, read, written)
+    members = sorted((set(one) | set(got)) - set(contract.resource.read_only))
+    differences = _diff(contract, one, got, members)
     if differences:
-        fail(name, "the response and the following read differ: " + "; ".join(differences), written, read)
+        fail(name, "the answer and the following read differ: " + "; ".join(differences), written, read)
 
 
-@rule("Unarchive clears `is_archived` and keeps the status (§1).")
-def unarchive_keeps_status(before: dict[str, Any], unarchived: Exchange) -> None:
-    name = "unarchive_keeps_status"
-    body = _session(name, unarchived)
-    if body.get("is_archived"):
-        fail(name, "is_archived is still true after unarchive", unarchived)
-    if body["status"] != before["status"]:
-        fail(name, f"status changed from {before['status']!r} to {body['status']!r} on unarchive", unarchived)
-
-
-@rule("An archived session refuses send_message and replace_tags with 409 `session_archived` (§1, §5).")
-def archived_session_refuses_modification(exchange: Exchange, *context: Exchange) -> None:
-    _error("archived_session_refuses_modification", exchange, 409, "session_archived", *context)
-
-
-@rule("A terminated (`exit`/`error`) session refuses send_message with 409 `session_terminated` (§1).")
-def terminated_session_refuses_messages(exchange: Exchange, *context: Exchange) -> None:
-    _error("terminated_session_refuses_messages", exchange, 409, "session_terminated", *context)
-
-
-@rule("send_message on a suspended, unarchived session resumes it: `running` / `working` (§1, §5).")
-def message_resumes_session(sent: Exchange, read: Exchange | None = None) -> None:
-    name = "message_resumes_session"
-    body = _session(name, sent)
-    got = _session(name, read, sent) if read is not None else body
-    if got["status"] != "running" or (read is not None and got.get("status_detail") != "working"):
-        fail(name, f"after a message the session should be running/working, got "
-                   f"{got['status']}/{got.get('status_detail')}", *[e for e in (sent, read) if e])
-
-
-@rule("terminate sets status `exit` (`error` is kept); `archive=true` also archives, `archive=false` "
-      "never unarchives; terminating a terminated session changes nothing (§1, §5).")
-def terminate_ends_session(before: dict[str, Any], terminated: Exchange, archive: bool | None,
-                           read: Exchange | None = None) -> None:
-    name = "terminate_ends_session"
-    body = _session(name, terminated)
-    got = _session(name, read, terminated) if read is not None else body
-    shown = [e for e in (terminated, read) if e]
-    expected_status = "error" if before["status"] == "error" else "exit"
-    if got["status"] != expected_status:
-        fail(name, f"status should be {expected_status!r} after terminate, got {got['status']!r}", *shown)
-    expected_archived = bool(before.get("is_archived")) or bool(archive)
-    if bool(got.get("is_archived")) != expected_archived:
-        fail(name, f"is_archived should be {expected_archived} after terminate(archive={archive}) of a session "
-                   f"with is_archived={before.get('is_archived')}, got {got.get('is_archived')}", *shown)
-    if before["status"] in TERMINAL and bool(before.get("is_archived")) == expected_archived:
-        if got.get("updated_at") != before.get("updated_at"):
-            fail(name, "terminating a terminated session must change nothing, but updated_at moved", *shown)
-
-
-@rule("`updated_at` is whole epoch seconds, never decreases, and moves only when the state changes (§1, §5).")
-def updated_at_is_monotonic(before: dict[str, Any], after: Exchange, changed: bool) -> None:
+@rule("The update instant never decreases, may stay within the same instant after a change, and moves only "
+      "when something changed", "the-lifecycle")
+def updated_at_is_monotonic(contract: Contract, before: dict[str, Any], after: Exchange, changed: bool) -> None:
     name = "updated_at_is_monotonic"
-    body = _session(name, after)
-    old, new = before.get("updated_at"), body.get("updated_at")
-    if not isinstance(new, int) or isinstance(new, bool):
-        fail(name, f"updated_at {new!r} is not whole epoch seconds", after)
-    if new < old:
-        fail(name, f"updated_at went back from {old} to {new}", after)
-    # A change may share the second of the previous one (§5): never demand "strictly later".
-    if not changed and new != old:
-        fail(name, f"updated_at moved from {old} to {new} although nothing changed", after)
+    updated = contract.resource.updated
+    body = _session(contract, name, after)
+    old, new = instant(before.get(updated)), instant(body.get(updated))
+    if new is None:
+        fail(name, f"{updated} {body.get(updated)!r} is not an instant", after)
+    if contract.instant_as_number(updated) and not isinstance(body.get(updated), int):
+        fail(name, f"{updated} {body.get(updated)!r} is not whole epoch seconds", after)
+    if old is not None and new < old:
+        fail(name, f"{updated} went back from {before.get(updated)} to {body.get(updated)}", after)
+    if not changed and old is not None and new != old:
+        fail(name, f"{updated} moved from {before.get(updated)} to {body.get(updated)} although nothing changed", after)
 
 
-@rule("replace_tags sets exactly the given tags and answers `{tags}`; the same list changes nothing (§1, §5).")
-def replace_tags_sets_tags(replaced: Exchange, tags: list[str], read: Exchange | None = None) -> None:
-    name = "replace_tags_sets_tags"
-    _status(name, replaced, 200)
-    body = replaced.json
-    if not isinstance(body, dict) or sorted(body.get("tags") or []) != sorted(tags):
-        fail(name, f"expected tags {tags}, got {body!r}", replaced)
-    if read is not None:
-        got = _session(name, read, replaced)
-        if sorted(got["tags"]) != sorted(tags):
-            fail(name, f"get_session shows tags {got['tags']}, expected {tags}", replaced, read)
-
-
-@rule("An operation on one session never changes another session (§1).")
-def other_sessions_untouched(before: dict[str, Any], read: Exchange, *context: Exchange) -> None:
+@rule("A write on one session never changes another session", "the-lifecycle")
+def other_sessions_untouched(contract: Contract, before: dict[str, Any], read: Exchange, *context: Exchange) -> None:
     name = "other_sessions_untouched"
-    got = _session(name, read, *context)
-    differences = _diff(before, got, STATE_FIELDS)
+    got = _session(contract, name, read, *context)
+    members = sorted(set(before) - set(contract.resource.read_only))
+    differences = _diff(contract, before, got, members)
     if differences:
-        fail(name, f"session {before['session_id']} changed although nobody touched it: " + "; ".join(differences),
-             *context, read)
+        fail(name, f"session {before.get(contract.resource.id_field)} changed although nobody touched it: "
+                   + "; ".join(differences), *context, read)
 
 
-@rule("Messages are listed oldest first and the creating prompt is the first message (§5).")
-def messages_start_with_prompt(listed: Exchange, prompt: str, sent: Sequence[str] = ()) -> None:
-    name = "messages_start_with_prompt"
+@rule("A sub-collection is listed oldest first, starting with what the create added, then what each append "
+      "added, in order", "sub-collections")
+def children_are_listed_in_order(contract: Contract, listed: Exchange, expected: Sequence[dict[str, Any]]) -> None:
+    name = "children_are_listed_in_order"
     _status(name, listed, 200)
-    items = (listed.json or {}).get("items") or []
-    user_messages = [i.get("message") for i in items if i.get("source") == "user"]
-    if not items or items[0].get("message") != prompt or items[0].get("source") != "user":
-        fail(name, f"the first message should be the prompt {prompt!r}", listed)
-    if user_messages[: len(sent) + 1] != [prompt, *sent]:
-        fail(name, f"user messages should be {[prompt, *sent]} in order, got {user_messages}", listed)
-    times = [i.get("created_at") for i in items]
+    items = (listed.json or {}).get(contract.page.items) or []
+    mine = [item for item in items if any(all(item.get(k) == v for k, v in e.items()) for e in expected)]
+    keys = [tuple(sorted(e.items())) for e in expected]
+    got = [next(k for k in keys if all(item.get(a) == b for a, b in k)) for item in mine]
+    if got[: len(keys)] != keys:
+        fail(name, f"expected items {list(expected)} in this order, got {mine}", listed)
+    created_member = next(iter(contract.resource.children.values())).created if contract.resource.children else None
+    times = [instant(i.get(created_member)) for i in items] if created_member else []
     if times != sorted(times):
-        fail(name, "messages are not oldest first", listed)
+        fail(name, "items are not oldest first", listed)
+
+
+@rule("A deleted session is gone: reads and writes answer 404 with the `no-resource` type, lists no longer "
+      "show it", "the-lifecycle")
+def deleted_session_is_gone(contract: Contract, exchange: Exchange, *context: Exchange) -> None:
+    _error(contract, "deleted_session_is_gone", exchange, 404, contract.kit.errors["no-resource"], *context)
+
+
+@rule("A client-chosen id already in use in the tenant is a 409 with the declared `taken` type; elsewhere "
+      "it is a new session", "the-lifecycle")
+def taken_id_is_409(contract: Contract, exchange: Exchange, *context: Exchange) -> None:
+    _error(contract, "taken_id_is_409", exchange, 409, contract.kit.errors.get("taken"), *context)
+
+
+@rule("Every representation keeps the declared invariants (members present together, equal, or summing up)",
+      "the-representation")
+def representation_keeps_invariants(contract: Contract, representation: dict[str, Any], *context: Exchange) -> None:
+    name = "representation_keeps_invariants"
+
+    def get(path: str) -> Any:
+        node: Any = representation
+        for part in path.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        return node
+
+    for invariant in contract.resource.invariants:
+        if "present-together" in invariant:
+            a, b = invariant["present-together"]
+            if (get(a) is None) != (get(b) is None):
+                fail(name, f"{a} is {get(a)!r} but {b} is {get(b)!r}: they are present together", *context)
+        elif "same" in invariant:
+            a, b = invariant["same"]
+            if get(a) is not None and get(b) is not None and get(a) != get(b):
+                fail(name, f"{a} is {get(a)!r} but {b} is {get(b)!r}: they must be equal", *context)
+        else:
+            total, parts = invariant["sum"]["total"], invariant["sum"]["of"]
+            values = [get(p) for p in parts]
+            if get(total) is not None and all(isinstance(v, int) for v in values) and get(total) != sum(values):
+                fail(name, f"{total} is {get(total)!r}, not the sum of {parts} ({sum(values)})", *context)
 
 
 # ---------------------------------------------------------------------------------------------
-# §1 Read-your-writes and filters
+# Reads and lists
 # ---------------------------------------------------------------------------------------------
 
 
-@rule("Reads see every earlier write at once: get_session and list_sessions show the state a write answered (§1).")
-def reads_see_writes(expected: dict[str, Any], read: Exchange, *context: Exchange) -> None:
+@rule("Reads see every earlier write at once: a read and a list show the state a write left", "reads-see-writes")
+def reads_see_writes(contract: Contract, expected: dict[str, Any], read: Exchange, *context: Exchange) -> None:
     name = "reads_see_writes"
-    if "/sessions/" in read.path:
-        got = _session(name, read, *context)
+    id_field = contract.resource.id_field
+    if not (isinstance(read.json, dict) and contract.page.items in read.json and id_field not in read.json):
+        got = _session(contract, name, read, *context)
     else:
         _status(name, read, 200, *context)
-        items = [i for i in (read.json or {}).get("items") or [] if i.get("session_id") == expected["session_id"]]
+        items = [i for i in (read.json or {}).get(contract.page.items) or [] if i.get(id_field) == expected.get(id_field)]
         if len(items) != 1:
-            fail(name, f"list_sessions should show {expected['session_id']} once, found {len(items)}", *context, read)
+            fail(name, f"the list should show {expected.get(id_field)} once, found {len(items)}", *context, read)
         got = items[0]
-    fields = [f for f in ("status", "is_archived", "tags", "updated_at", "title") if f in expected]
-    differences = [f"{f}: wrote {expected.get(f)!r}, read {got.get(f)!r}" for f in fields
-                   if (sorted(expected[f]) if f == "tags" else expected[f]) != (sorted(got.get(f) or []) if f == "tags" else got.get(f))]
+    differences = [f"{m}: wrote {v!r}, read {got.get(m)!r}" for m, v in expected.items()
+                   if v is not UNKNOWN and m in got and m not in contract.resource.read_only
+                   and not same(contract, m, v, got.get(m))]
     if differences:
         fail(name, "the read does not show the write: " + "; ".join(differences), *context, read)
 
 
-@rule("`is_archived=true` lists only archived sessions, `false` only active ones, absent both (§1).")
-def is_archived_filter_is_exact(listed: Sequence[dict[str, Any]], flag: bool | None, expected_ids: set[str],
-                                *context: Exchange) -> None:
-    name = "is_archived_filter_is_exact"
-    wrong = [i["session_id"] for i in listed if flag is not None and bool(i.get("is_archived")) != flag]
+@rule("The archived filter is exact: true lists only archived sessions, false only active ones, absent both",
+      "lists")
+def archived_filter_is_exact(contract: Contract, listed: Sequence[dict[str, Any]], flag: bool | None,
+                             expected_ids: set[str], *context: Exchange) -> None:
+    name = "archived_filter_is_exact"
+    member, id_field = contract.resource.archived, contract.resource.id_field
+    wrong = [i[id_field] for i in listed if flag is not None and (i.get(member) not in (None, False)) != flag]
     if wrong:
-        fail(name, f"is_archived={flag} listed sessions with is_archived={not flag}: {wrong}", *context)
-    ids = {i["session_id"] for i in listed}
+        fail(name, f"the archived filter {flag} listed sessions of the other kind: {wrong}", *context)
+    ids = {i[id_field] for i in listed}
     if ids != expected_ids:
-        fail(name, f"is_archived={flag}: expected {sorted(expected_ids)}, listed {sorted(ids)}", *context)
+        fail(name, f"archived={flag}: expected {sorted(expected_ids)}, listed {sorted(ids)}", *context)
 
 
-@rule("`tags=a&tags=b` lists exactly the sessions carrying every given tag (§5).")
-def tags_filter_matches_all(listed: Sequence[dict[str, Any]], tags: Sequence[str], expected_ids: set[str],
-                            *context: Exchange) -> None:
-    name = "tags_filter_matches_all"
-    wrong = [i["session_id"] for i in listed if not set(tags) <= set(i.get("tags") or [])]
-    if wrong:
-        fail(name, f"tags={list(tags)} listed sessions lacking one of them: {wrong}", *context)
-    ids = {i["session_id"] for i in listed}
+@rule("Every list filter selects exactly the sessions it names (equal members, lists holding every value, "
+      "maps holding every key:value)", "lists")
+def filters_select_exactly(contract: Contract, listed: Sequence[dict[str, Any]], query: dict[str, Any],
+                           expected_ids: set[str], *context: Exchange) -> None:
+    ids = {i[contract.resource.id_field] for i in listed}
     if ids != expected_ids:
-        fail(name, f"tags={list(tags)}: expected {sorted(expected_ids)}, listed {sorted(ids)}", *context)
+        fail("filters_select_exactly", f"{query}: expected {sorted(expected_ids)}, listed {sorted(ids)}", *context)
 
 
-# ---------------------------------------------------------------------------------------------
-# §1, §5 Pagination
-# ---------------------------------------------------------------------------------------------
-
-
-@rule("A page is consistent: `end_cursor` is null exactly when `has_next_page` is false, at most `first` "
-      "items, `total` counts all matches (§1, §5).")
-def page_is_consistent(page: Exchange, first: int | None = None, total: int | None = None) -> None:
+@rule("A page is consistent: the next cursor is null exactly on the last page, it holds at most the page "
+      "size, and the total (where the page has one) counts all matches", "pagination")
+def page_is_consistent(contract: Contract, page: Exchange, size: int | None = None, total: int | None = None) -> None:
     name = "page_is_consistent"
+    shape = contract.page
     _status(name, page, 200)
     body = page.json or {}
-    if (body.get("end_cursor") is None) != (body.get("has_next_page") is False):
-        fail(name, f"end_cursor={body.get('end_cursor')!r} with has_next_page={body.get('has_next_page')!r}", page)
-    if first is not None and len(body.get("items") or []) > first:
-        fail(name, f"first={first} but the page has {len(body['items'])} items", page)
-    if total is not None and body.get("total") != total:
-        fail(name, f"total is {body.get('total')}, expected {total} matching sessions", page)
+    if shape.more and (body.get(shape.next) is None) != (body.get(shape.more) is False):
+        fail(name, f"{shape.next}={body.get(shape.next)!r} with {shape.more}={body.get(shape.more)!r}", page)
+    if size is not None and len(body.get(shape.items) or []) > size:
+        fail(name, f"{shape.size}={size} but the page has {len(body[shape.items])} items", page)
+    if total is not None and shape.total and body.get(shape.total) != total:
+        fail(name, f"{shape.total} is {body.get(shape.total)}, expected {total} matching items", page)
 
 
-@rule("Walking every page with `after` returns every matching item exactly once, in order (§1).")
-def pagination_returns_each_once(pages: Sequence[Exchange], expected: Sequence[str], key: str = "session_id") -> None:
+@rule("Walking every page by its cursor returns every matching item exactly once, in order", "pagination")
+def pagination_returns_each_once(contract: Contract, pages: Sequence[Exchange], expected: Sequence[str], key: str) -> None:
     name = "pagination_returns_each_once"
-    seen = [item.get(key) for page in pages for item in (page.json or {}).get("items") or []]
+    seen = [item.get(key) for page in pages for item in (page.json or {}).get(contract.page.items) or []]
     duplicates = sorted({i for i in seen if seen.count(i) > 1})
     if duplicates:
         fail(name, f"items returned more than once: {duplicates}", *pages)
@@ -506,56 +528,58 @@ def pagination_returns_each_once(pages: Sequence[Exchange], expected: Sequence[s
         fail(name, f"items out of order: got {seen}, expected {list(expected)}", *pages)
 
 
-@rule("Sessions are listed newest first (`created_at` desc, then `session_id` desc) (§1).")
-def list_is_newest_first(items: Sequence[dict[str, Any]], *context: Exchange) -> None:
-    keys = [(i.get("created_at"), i.get("session_id")) for i in items]
+@rule("Sessions are listed newest first (creation instant descending, then id descending)", "pagination")
+def list_is_newest_first(contract: Contract, items: Sequence[dict[str, Any]], *context: Exchange) -> None:
+    created, id_field = contract.resource.created, contract.resource.id_field
+    keys = [(instant(i.get(created)) or 0, i.get(id_field)) for i in items]
     if keys != sorted(keys, reverse=True):
         fail("list_is_newest_first", f"the list is not newest first: {keys}", *context)
 
 
-@rule("A cursor the server never issued is 422 `validation_error` located at query `after` (§1, §5).")
-def unissued_cursor_is_422(exchange: Exchange) -> None:
+@rule("A cursor the server never issued (an empty one included) is a 422 located at the cursor parameter",
+      "pagination")
+def unissued_cursor_is_422(contract: Contract, exchange: Exchange) -> None:
     name = "unissued_cursor_is_422"
-    _error(name, exchange, 422, "validation_error")
-    validation_error_locates_input(exchange, [("query", "after")])
+    _error(contract, name, exchange, 422, None)
+    validation_error_locates_input(contract, exchange, [("query", contract.page.cursor)])
 
 
 # ---------------------------------------------------------------------------------------------
-# §1 Authentication and tenancy
+# Authentication and tenancy
 # ---------------------------------------------------------------------------------------------
 
 
-@rule("A missing header, another scheme or an unknown token answers 401 `unauthenticated` with "
-      "`WWW-Authenticate: Bearer`, before any validation (§1, §5).")
-def requires_authentication(exchange: Exchange) -> None:
+@rule("A missing header, another scheme or an unknown token answers 401 with `WWW-Authenticate: Bearer`, "
+      "before any validation", "authentication-and-tenancy")
+def requires_authentication(contract: Contract, exchange: Exchange) -> None:
     name = "requires_authentication"
     _status(name, exchange, 401)
     if not exchange.headers.get("WWW-Authenticate", "").lower().startswith("bearer"):
         fail(name, "401 without `WWW-Authenticate: Bearer`", exchange)
-    _error(name, exchange, 401, "unauthenticated")
+    _error(contract, name, exchange, 401, None)
 
 
-@rule("A token without the operation's permission answers 403 `forbidden` (§1).")
-def requires_permission(exchange: Exchange) -> None:
-    _error("requires_permission", exchange, 403, "forbidden")
+@rule("A credential without the operation's permission answers 403; one with it is served", "authentication-and-tenancy")
+def requires_permission(contract: Contract, exchange: Exchange) -> None:
+    _error(contract, "requires_permission", exchange, 403, None)
 
 
-@rule("A token used on an organization it does not belong to (or a malformed org id) answers 403 "
-      "`forbidden` (§1, §5).")
-def org_boundary_is_403(exchange: Exchange) -> None:
-    _error("org_boundary_is_403", exchange, 403, "forbidden")
+@rule("A credential used on a tenant it does not belong to, at any tenancy level (a malformed value "
+      "included), answers 403", "authentication-and-tenancy")
+def tenancy_boundary_is_403(contract: Contract, exchange: Exchange) -> None:
+    _error(contract, "tenancy_boundary_is_403", exchange, 403, None)
 
 
-@rule("A session of another organization, or one that does not exist, answers 404 `session_not_found`, "
-      "and lists never show another organization's sessions (§1).")
-def foreign_session_is_not_found(exchange: Exchange, *context: Exchange) -> None:
-    _error("foreign_session_is_not_found", exchange, 404, "session_not_found", *context)
+@rule("A session of another tenant, or one that does not exist, answers 404 with the `no-resource` type, "
+      "and lists never show another tenant's sessions", "authentication-and-tenancy")
+def foreign_session_is_not_found(contract: Contract, exchange: Exchange, *context: Exchange) -> None:
+    _error(contract, "foreign_session_is_not_found", exchange, 404, contract.kit.errors["no-resource"], *context)
 
 
-def foreign_session_not_listed(listed: Exchange, foreign_id: str) -> None:
-    ids = [i.get("session_id") for i in (listed.json or {}).get("items") or []]
+def foreign_session_not_listed(contract: Contract, listed: Exchange, foreign_id: str) -> None:
+    ids = [i.get(contract.resource.id_field) for i in (listed.json or {}).get(contract.page.items) or []]
     if foreign_id in ids:
-        fail("foreign_session_is_not_found", f"list_sessions shows {foreign_id} of another organization", listed)
+        fail("foreign_session_is_not_found", f"the list shows {foreign_id} of another tenant", listed)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -563,11 +587,11 @@ def foreign_session_not_listed(listed: Exchange, foreign_id: str) -> None:
 # ---------------------------------------------------------------------------------------------
 
 RULES["conforms_to_spec"] = (
-    "Every operation answers with a documented status, content type, headers and a body matching its "
-    "schema; valid data is accepted and invalid data refused; no 5xx (schemathesis built-in checks).")
+    "Every operation answers with a documented status, content type, headers and a body matching its schema; "
+    f"valid data is accepted and invalid data refused; no 5xx (schemathesis checks) ({DOC}#conformance)")
 RULES["links_conform"] = (
-    "Chains of calls along the spec's links (create -> get, archive, message, terminate...) keep "
-    "conforming, and what a call returns is usable by the next (schemathesis stateful checks).")
+    "Chains of calls along the spec's links keep conforming, and what a call returns is usable by the next "
+    f"(schemathesis stateful checks) ({DOC}#conformance)")
 
 
 def from_schemathesis(rule_name: str, group: BaseException, token: str | None = None) -> ContractViolation:

@@ -1,107 +1,158 @@
-"""The error envelope on every error path (CONTRACT.md §2, §5): unknown routes, wrong methods, wrong
-media types, malformed JSON, validation errors with located `errors`."""
+"""The error envelope on every error path (docs/contract.md#the-error-envelope, #routes-and-methods,
+#bodies, #validation): unknown routes, wrong methods, wrong media types, malformed JSON, and
+validation errors that locate every offending input, each case read from the spec."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
 from contract_tests import rules
-from contract_tests.operations import BY_NAME, METHODS, OPERATIONS, call
+from contract_tests.client import UNSET
+from contract_tests.contract import types_of
 
-BODY_OPS = [pytest.param(op, id=op.name) for op in OPERATIONS if op.body is not None]
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 @pytest.fixture(scope="module")
 def own(api):
-    created = api.create_session("Envelope target")
-    rules.new_session_is_running(created)
-    return created.json["session_id"]
+    return api.id_of(api.create())
 
 
-@pytest.mark.parametrize("path", ["/", "/v3", "/v3/organizations/{org}/nothing-here",
-                                  "/v3/organizations/{org}/sessions/{sid}/nothing-here", "/v2/sessions"])
-def test_unknown_route_is_not_found(api, own, path):
-    for token in (api, api.as_(None, "")):  # route errors come before authentication
-        answer = token.request("GET", path.format(org=api.org, sid=own))
-        rules.unknown_route_is_not_found(answer)
+def path_of(api, contract, operation, own):
+    return api.path(operation, own if contract.targets_one(operation) else None)
 
 
-@pytest.mark.parametrize("suffix", list(METHODS), ids=[s if s else "collection" if s is None else "session"
-                                                      for s in METHODS])
-def test_wrong_method_is_405_with_allow(api, own, suffix):
-    path = f"/v3/organizations/{api.org}/sessions" + ("" if suffix is None else f"/{own}{suffix}")
-    for method in sorted({"GET", "POST", "PUT", "PATCH", "DELETE"} - METHODS[suffix]):
-        rules.wrong_method_is_405_with_allow(api.request(method, path), METHODS[suffix])
-    # 405 comes before 401 (§5)
-    method = sorted({"PATCH", "PUT"} - METHODS[suffix])[0]
-    rules.wrong_method_is_405_with_allow(api.as_(None, "").request(method, path), METHODS[suffix])
+def _routed(contract, path):
+    return any(t.regex.fullmatch(path) for t in contract.api.paths)
 
 
-@pytest.mark.parametrize("op", BODY_OPS)
-def test_wrong_content_type_is_415(api, own, op):
-    import json
+def test_unknown_route_is_not_found(api, contract, own):
+    item = api.path(contract.read, own)
+    collection = api.path(contract.list)
+    candidates = ["/", "/definitely/not/here", f"{item}/nothing-here", collection.rsplit("/", 1)[0],
+                  collection + "-nothing"]
+    unknown = [path for path in candidates if not _routed(contract, path)]
+    for path in unknown:
+        for client in (api, api.as_(None, "")):  # route errors come before authentication
+            rules.unknown_route_is_not_found(contract, client.request("GET", path))
 
-    payload = json.dumps(op.body).encode()
+
+def test_wrong_method_is_405_with_allow(api, contract, own, template):
+    documented = contract.methods_of(template)
+    operation = next(iter(next(p for p in contract.api.paths if p.template == template).operations.values()))
+    path = path_of(api, contract, operation, own)
+    for method in sorted(set(METHODS) - documented):
+        rules.wrong_method_is_405_with_allow(contract, api.request(method, path), documented)
+    # 405 comes before 401
+    undocumented = sorted(set(METHODS) - documented)
+    if undocumented:
+        rules.wrong_method_is_405_with_allow(contract, api.as_(None, "").request(undocumented[0], path), documented)
+
+
+def _payload(api, contract, operation):
+    body = contract.example_body(operation)
+    return json.dumps(api.ownership.marked(body, creating=operation is contract.create)).encode()
+
+
+def test_wrong_content_type_is_415(api, contract, own, body_operation):
+    path, payload = path_of(api, contract, body_operation, own), _payload(api, contract, body_operation)
     for headers in ({"Content-Type": "text/plain"}, {"Content-Type": "application/x-www-form-urlencoded"}, {}):
-        answer = api.request(op.method, op.path(api.org, own), data=payload, headers=headers)
-        rules.wrong_content_type_is_415(answer)
+        rules.wrong_content_type_is_415(contract, api.request(body_operation.method, path, data=payload, headers=headers))
     # a charset parameter is still JSON
-    answer = api.request(op.method, op.path(api.org, own), data=payload,
+    answer = api.request(body_operation.method, path, data=payload,
                          headers={"Content-Type": "application/json; charset=utf-8"})
     if answer.status in (415, 400, 422):
         rules.fail("wrong_content_type_is_415", "application/json with a charset must be accepted", answer)
 
 
-@pytest.mark.parametrize("op", BODY_OPS)
-def test_malformed_json_is_400(api, own, op):
-    field = next(iter(op.body))
-    for raw in (b'{"' + field.encode() + b'": ', b"{'single': 'quotes'}", b'{"' + field.encode() + b'": NaN}',
-                b'{"' + field.encode() + b'": Infinity}', b"\xff\xfe not utf-8"):
-        answer = api.request(op.method, op.path(api.org, own), data=raw, headers={"Content-Type": "application/json"})
-        rules.malformed_json_is_400(answer)
+def test_malformed_json_is_400(api, contract, own, body_operation):
+    path = path_of(api, contract, body_operation, own)
+    member = next(iter(contract.body_members(body_operation)), "x").encode()
+    for raw in (b'{"' + member + b'": ', b"{'single': 'quotes'}", b'{"' + member + b'": NaN}',
+                b'{"' + member + b'": Infinity}', b"\xff\xfe not utf-8"):
+        answer = api.request(body_operation.method, path, data=raw, headers={"Content-Type": "application/json"})
+        rules.malformed_json_is_400(contract, answer)
 
 
-def test_validation_error_locates_input(api, own):
-    create = BY_NAME["create_session"]
-    cases = [
-        (call(api, create, body={}), [("body", "prompt")]),
-        (call(api, create, body={"prompt": "x", "unknown": 1}), [("body",)]),
-        (call(api, create, body={"prompt": ""}), [("body", "prompt")]),
-        (call(api, create, body={"prompt": "x", "max_acu_limit": 0}), [("body", "max_acu_limit")]),
-        (call(api, create, body={"prompt": "x", "tags": None}), [("body", "tags")]),
-        (call(api, create, body={"prompt": "x", "title": "t" * 201}), [("body", "title")]),
-        (api.request("POST", create.path(api.org), data=b"", headers={"Content-Type": "application/json"}),
-         [("body",)]),
-        (api.request("GET", create.path(api.org), params={"first": 0}), [("query", "first")]),
-        (api.request("GET", create.path(api.org), params={"first": 201}), [("query", "first")]),
-        (api.get_session("devin_bad!"), [("path", "devin_id")]),
-        (api.request("GET", f"/v3/organizations/{api.org}/sessions/devin-abc%0A"), [("path", "devin_id")]),
-        # path and body errors are reported together (§5)
-        (api.request("POST", f"/v3/organizations/{api.org}/sessions/devin_bad!/messages", json_body={}),
-         [("path", "devin_id"), ("body", "message")]),
-    ]
+def _too_much(contract, node):
+    """A value one past a member's bound, or None where the schema sets none."""
+    kinds = types_of(node) - {"null"}
+    node = contract.bounds(node)
+    if "string" in kinds and "maxLength" in node:
+        return "x" * (node["maxLength"] + 1)
+    if "string" in kinds and node.get("minLength", 0) > 0:
+        return ""
+    if kinds & {"integer", "number"} and "minimum" in node:
+        return node["minimum"] - 1
+    if kinds & {"integer", "number"} and "maximum" in node:
+        return node["maximum"] + 1
+    if "array" in kinds and "maxItems" in node:
+        return [contract.resolve(node.get("items", {})).get("default", "x")] * (node["maxItems"] + 1)
+    return None
+
+
+def body_cases(api, contract, operation, path):
+    """(answer, expected locations) for the invalid bodies the schema describes."""
+    valid = api.ownership.marked(contract.example_body(operation), creating=operation is contract.create)
+    schema = contract.body_schema(operation)
+    cases = []
+    for member in schema.get("required", []):
+        cases.append(({k: v for k, v in valid.items() if k != member}, [("body", member)]))
+    if schema.get("additionalProperties") is False:
+        cases.append(({**valid, "contract-unknown-member": 1}, [("body",)]))
+    for member, node in contract.body_members(operation).items():
+        wrong = _too_much(contract, node)
+        if wrong is not None and member != contract.kit.marker_field:
+            cases.append(({**valid, member: wrong}, [("body", member)]))
+    answers = [(api.request(operation.method, path, json_body=body), locations) for body, locations in cases]
+    if operation.body_required:
+        answers.append((api.request(operation.method, path, data=b"", headers={"Content-Type": "application/json"}),
+                        [("body",)]))
+    return answers
+
+
+def test_validation_error_locates_input(api, contract, own):
+    cases = []
+    for operation in contract.operations.values():
+        if operation.body_pointer:
+            cases += body_cases(api, contract, operation, path_of(api, contract, operation, own))
+    for lister in contract.of_kind("list"):
+        size = contract.parameter_schema(lister, contract.page.size)
+        for wrong in (size.get("minimum", 1) - 1, size.get("maximum", 10**6) + 1):
+            cases.append((api.call(lister, query={contract.page.size: wrong}), [("query", contract.page.size)]))
+    id_parameter = contract.resource.id_parameter
+    cases.append((api.read("bad_id!"), [("path", id_parameter)]))
+    if contract.id_pattern is not None:
+        cases.append((api.request("GET", api.path(contract.read, own) + "%0A"), [("path", id_parameter)]))
+    # path and body errors are reported together
+    both = next((op for op in contract.operations.values() if op.body_pointer and contract.targets_one(op)
+                 and contract.body_schema(op).get("required")), None)
+    if both is not None:
+        member = contract.body_schema(both)["required"][0]
+        cases.append((api.call(both, "bad_id!", body={}), [("path", id_parameter), ("body", member)]))
     for answer, locations in cases:
         rules.no_server_error_on_bad_input(answer)
-        rules.validation_error_locates_input(answer, locations)
+        rules.validation_error_locates_input(contract, answer, locations)
 
 
-def test_error_is_envelope(api, own):
+def test_error_is_envelope(api, contract, own):
     """Every error the suite can provoke without special credentials is the envelope."""
+    create = contract.create
     answers = [
-        api.get_session(api.absent_id("envelope")),
+        api.read(api.absent_id("envelope")),
         api.request("GET", "/definitely/not/here"),
-        api.request("PATCH", f"/v3/organizations/{api.org}/sessions"),
-        api.as_(None, "").list_sessions(),
-        api.request("GET", "/v3/organizations/org-contractelsewhere/sessions"),
-        api.request("POST", f"/v3/organizations/{api.org}/sessions", data=b"{", headers={"Content-Type": "application/json"}),
-        api.request("POST", f"/v3/organizations/{api.org}/sessions", data=b"x", headers={"Content-Type": "text/plain"}),
-        api.list_sessions(first="many"),
-        api.list_sessions(after="nope"),
+        api.request("PATCH" if "PATCH" not in contract.methods_of(create.path) else "PUT", api.path(create)),
+        api.as_(None, "").list(),
+        api.list(**{contract.page.cursor: "nope"}),
+        api.list(**{contract.page.size: "many"}),
+        api.request(create.method, api.path(create), data=b"{", headers={"Content-Type": "application/json"}),
+        api.request(create.method, api.path(create), data=b"x", headers={"Content-Type": "text/plain"}),
+        api.call(create, tenant={name: "contractelsewhere" for name in contract.resource.tenancy},
+                 body=contract.example_body(create) or UNSET),
     ]
-    archived = api.create_session("Envelope 409")
-    api.archive(archived.json["session_id"])
-    answers.append(api.send_message(archived.json["session_id"]))
     for answer in answers:
         if answer.status < 400:
             rules.fail("error_is_envelope", "expected an error answer", answer)
-        rules.error_is_envelope(answer)
+        rules.error_is_envelope(contract, answer)

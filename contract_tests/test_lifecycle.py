@@ -1,128 +1,158 @@
-"""Session lifecycle (CONTRACT.md §1, §5): archive puts to sleep, archived and terminated sessions
-refuse modification, a message resumes a session, terminate with and without archive."""
+"""The lifecycle the declaration says (docs/contract.md#the-lifecycle), from every state a client
+can reach: a new session starts in its declared state; each write does what its rules say; each
+refusal answers its declared error; a repeat of an idempotent write changes nothing; the update
+instant moves only on a change; a sub-collection lists what was added, in order; a deleted
+session is gone; a taken client-chosen id is refused; every answer keeps the declared invariants."""
 
 from __future__ import annotations
 
 import pytest
 
 from contract_tests import rules
+from contract_tests.model import Outcome, Request
+from contract_tests.scenarios import play, reachable, send
 
 
-def test_new_session_is_running(api):
-    created = api.create_session("Fix the flaky login test", title="Flaky login", tags=["ci"])
-    rules.new_session_is_running(created, api.get_session(created.json["session_id"]))
+def test_new_session_is_initial(api, model, contract):
+    created = api.create()
+    expected = model.created(created.sent_json, api.tenant)
+    rules.new_session_is_initial(contract, expected, created, api.read(api.id_of(created)))
 
 
-def test_archive_puts_session_to_sleep(api, fresh):
-    session = fresh()
-    archived = api.archive(session["session_id"])
-    rules.archive_puts_session_to_sleep(session, archived, api.get_session(session["session_id"]))
+def _cases(api, model, op_id, *, refused: bool):
+    """(steps, state, request, outcome) for `op_id` from each reachable state, refused or not."""
+    operation = api.contract.operations[op_id]
+    body = api.ownership.marked(api.contract.example_body(operation), creating=False)
+    seen = []
+    for steps, state in reachable(api, model):
+        for request in model.requests(op_id, body):
+            outcome = model.apply(op_id, state, request)
+            key = (model.key(state), request.label(), outcome.error)
+            if outcome.ok != refused and key not in seen:
+                seen.append(key)
+                yield steps, state, request, outcome
 
 
-def test_archive_puts_session_to_sleep_keeps_other_statuses(api, fresh):
-    # exit is not put to sleep: archiving a terminated session keeps `exit`.
-    session = fresh()
-    ended = api.terminate(session["session_id"])
-    archived = api.archive(session["session_id"])
-    rules.archive_puts_session_to_sleep(ended.json, archived, api.get_session(session["session_id"]))
-    # a suspended session keeps its status and detail
-    other = fresh()
-    api.archive(other["session_id"])
-    suspended = api.unarchive(other["session_id"])
-    before = api.get_session(other["session_id"]).json
-    again = api.archive(other["session_id"])
-    rules.archive_puts_session_to_sleep(before or suspended.json, again, api.get_session(other["session_id"]))
+def test_write_follows_lifecycle(api, model, contract, write_operation):
+    op_id = write_operation.operation_id
+    for steps, _, request, expected in _cases(api, model, op_id, refused=False):
+        scenario = play(api, model, steps)
+        answer = send(api, op_id, scenario.record_id, request)
+        read = api.read(scenario.record_id)
+        rules.write_follows_lifecycle(contract, op_id, expected, answer, read, *scenario.history)
 
 
-def test_unarchive_keeps_status(api, fresh):
-    session = fresh()
-    archived = api.archive(session["session_id"])
-    rules.unarchive_keeps_status(archived.json, api.unarchive(session["session_id"]))
+def test_refusal_follows_lifecycle(api, model, contract, refusable_write):
+    op_id = refusable_write.operation_id
+    errors_seen = set()
+    for steps, _, request, expected in _cases(api, model, op_id, refused=True):
+        if expected.error in errors_seen:
+            continue  # each declared refusal once, from the nearest state it holds in
+        errors_seen.add(expected.error)
+        scenario = play(api, model, steps)
+        answer = send(api, op_id, scenario.record_id, request)
+        rules.refusal_follows_lifecycle(contract, op_id, expected.error, answer, *scenario.history)
+        # a refusal changes nothing
+        rules.other_sessions_untouched(contract, scenario.body, api.read(scenario.record_id), answer)
+    if not errors_seen:
+        pytest.skip(f"no state a client can reach refuses {op_id}")
 
 
-@pytest.mark.parametrize("operation", ["send_message", "replace_tags"])
-def test_archived_session_refuses_modification(api, fresh, operation):
-    session = fresh()
-    sid = session["session_id"]
-    archived = api.archive(sid)
-    answer = api.send_message(sid, "Are you there?") if operation == "send_message" else api.replace_tags(sid, ["x"])
-    rules.archived_session_refuses_modification(answer, archived)
-    # archived and terminated: still `session_archived` (§5)
-    api.terminate(sid)
-    answer = api.send_message(sid, "Still there?") if operation == "send_message" else api.replace_tags(sid, ["y"])
-    rules.archived_session_refuses_modification(answer, archived)
+def test_write_is_idempotent(api, model, contract, idempotent_operation):
+    """Each idempotent write, repeated from every reachable state: the same answer, nothing changed
+    (the archive's and the unarchive's repeats report under their own rules)."""
+    op_id = idempotent_operation.operation_id
+    check = rules.idempotence_rule(contract, op_id)
+    for steps, _, request, _ in _cases(api, model, op_id, refused=False):
+        scenario = play(api, model, steps)
+        first = send(api, op_id, scenario.record_id, request)
+        again = send(api, op_id, scenario.record_id, request)
+        check(contract, first, again, api.read(scenario.record_id))
 
 
-def test_terminated_session_refuses_messages(api, fresh):
-    session = fresh()
-    ended = api.terminate(session["session_id"])
-    rules.terminated_session_refuses_messages(api.send_message(session["session_id"], "Hello?"), ended)
+def test_updated_at_is_monotonic(api, model, contract, write_operation):
+    """Each write, then the same write again: the update instant moves only when the model says the
+    session changed, and never back."""
+    op_id = write_operation.operation_id
+    for steps, state, request, expected in _cases(api, model, op_id, refused=False):
+        scenario = play(api, model, steps)
+        before = api.read(scenario.record_id).json
+        send(api, op_id, scenario.record_id, request)
+        after = api.read(scenario.record_id)
+        rules.updated_at_is_monotonic(contract, before, after, changed=expected.changed)
+        repeat = model.apply(op_id, expected.state, request)
+        if repeat.ok:
+            before = after.json
+            send(api, op_id, scenario.record_id, request)
+            rules.updated_at_is_monotonic(contract, before, api.read(scenario.record_id), changed=repeat.changed)
 
 
-def test_message_resumes_session(api, fresh):
-    session = fresh()
-    sid = session["session_id"]
-    archived = api.archive(sid)
-    rules.archive_puts_session_to_sleep(session, archived)
-    rules.unarchive_keeps_status(archived.json, api.unarchive(sid))
-    sent = api.send_message(sid, "Please carry on.")
-    rules.message_resumes_session(sent, api.get_session(sid))
-    rules.write_agrees_with_read(sent, api.get_session(sid))
+def test_children_are_listed_in_order(api, model, contract):
+    for name, child in contract.resource.children.items():
+        lister = next(op for op in contract.of_kind("list-children") if contract.behaviour(op.operation_id).child == name)
+        created = api.create()
+        record_id = api.id_of(created)
+        expected = [_item(contract.behaviour(contract.create.operation_id).append, created.sent_json)]
+        appenders = [op for op in contract.of_kind("append") if contract.behaviour(op.operation_id).append.child == name]
+        for operation in appenders:
+            for number in range(2):
+                body = {**contract.example_body(operation)}
+                for member, value in body.items():
+                    if isinstance(value, str):
+                        body[member] = f"{value} ({number})"
+                answer = send(api, operation.operation_id, record_id, Request(body))
+                if 200 <= answer.status < 300:
+                    expected.append(_item(contract.behaviour(operation.operation_id).append, body))
+        rules.children_are_listed_in_order(contract, api.call(lister, record_id, query={contract.page.size: 200}),
+                                           [e for e in expected if e])
 
 
-@pytest.mark.parametrize("archive", [None, False, True])
-def test_terminate_ends_session(api, fresh, archive):
-    session = fresh()
-    sid = session["session_id"]
-    ended = api.terminate(sid, archive=archive)
-    rules.terminate_ends_session(session, ended, archive, api.get_session(sid))
-    # terminating again is a no-op returning 200
-    again = api.terminate(sid, archive=archive)
-    rules.terminate_ends_session(api.get_session(sid).json, again, archive, api.get_session(sid))
+def _item(append, body):
+    """The members of an appended item the declaration makes known: literals and body values."""
+    if append is None:
+        return {}
+    known = {}
+    for member, value in append.item.items():
+        if getattr(value, "kind", None) == "from" and value.text.startswith("body."):
+            known[member] = (body or {}).get(value.text.removeprefix("body."))
+        elif not hasattr(value, "kind"):
+            known[member] = value
+    return known
 
 
-def test_terminate_ends_session_archive_flag_on_terminated(api, fresh):
-    session = fresh()
-    sid = session["session_id"]
-    ended = api.terminate(sid)
-    # archive=true on a terminated, unarchived session archives it
-    rules.terminate_ends_session(ended.json, api.terminate(sid, archive=True), True, api.get_session(sid))
-    # archive=false never unarchives
-    archived = api.get_session(sid).json
-    rules.terminate_ends_session(archived, api.terminate(sid, archive=False), False, api.get_session(sid))
+def test_deleted_session_is_gone(api, contract):
+    deleters = contract.of_kind("delete")
+    if not deleters:
+        pytest.skip("the API has no delete operation")
+    for deleter in deleters:
+        record_id = api.id_of(api.create())
+        gone = api.write(deleter, record_id)
+        rules.write_follows_lifecycle(contract, deleter.operation_id, _no_state(deleter), gone)
+        for operation in [contract.read, *contract.writes(), deleter]:
+            rules.deleted_session_is_gone(contract, api.write(operation, record_id) if operation is not contract.read
+                                          else api.read(record_id), gone)
+        rules.foreign_session_not_listed(contract, api.list(**{contract.page.size: 200}), record_id)
 
 
-def test_replace_tags_sets_tags(api, fresh):
-    session = fresh()
-    sid = session["session_id"]
-    tags = [api.run_tag, "backend", "ci"]
-    replaced = api.replace_tags(sid, tags)
-    rules.replace_tags_sets_tags(replaced, tags, api.get_session(sid))
-    before = api.get_session(sid).json
-    rules.replace_tags_sets_tags(api.replace_tags(sid, tags), tags)
-    rules.updated_at_is_monotonic(before, api.get_session(sid), changed=False)
-    # allowed on terminal sessions
-    api.terminate(sid)
-    rules.replace_tags_sets_tags(api.replace_tags(sid, [api.run_tag, "done"]), [api.run_tag, "done"])
+def _no_state(operation):
+    return Outcome(operation.success, None, {}, True)
 
 
-def test_updated_at_is_monotonic(api, fresh):
-    session = fresh()
-    sid = session["session_id"]
-    before = session
-    for step, changes in ((lambda: api.archive(sid), True), (lambda: api.archive(sid), False),
-                          (lambda: api.unarchive(sid), True), (lambda: api.unarchive(sid), False),
-                          (lambda: api.send_message(sid, "go on"), True), (lambda: api.get_session(sid), False),
-                          (lambda: api.terminate(sid), True), (lambda: api.terminate(sid), False)):
-        step()
-        rules.updated_at_is_monotonic(before, api.get_session(sid), changed=changes)
-        before = api.get_session(sid).json
+def test_taken_id_is_409(api, contract):
+    member = contract.resource.id_from_body
+    if member is None:
+        pytest.skip("the API makes every id itself (no client-chosen id)")
+    chosen = api.absent_id("taken")
+    first = api.create(**{member: chosen})
+    rules.new_session_is_initial(contract, {contract.resource.id_field: chosen}, first)
+    rules.taken_id_is_409(contract, api.create(**{member: chosen}), first)
 
 
-def test_messages_start_with_prompt(api, fresh):
-    session = fresh("Write the release notes")
-    sid = session["session_id"]
-    sent = ["First, the changelog.", "Then the blog post."]
-    for message in sent:
-        api.send_message(sid, message)
-    rules.messages_start_with_prompt(api.list_messages(sid), "Write the release notes", sent)
+def test_representation_keeps_invariants(api, contract):
+    if not contract.resource.invariants:
+        pytest.skip("the declaration names no invariant")
+    page = api.list(**{contract.page.size: 100})
+    for item in (page.json or {}).get(contract.page.items) or []:
+        rules.representation_keeps_invariants(contract, item, page)
+    created = api.create()
+    rules.representation_keeps_invariants(contract, created.json, created)

@@ -1,4 +1,4 @@
-"""Cursor pagination (CONTRACT.md §1, §5): every matching item exactly once, newest first,
+"""Cursor pagination (docs/contract.md#pagination): every matching item exactly once, newest first,
 consistent pages, and a cursor the server never issued is a 422."""
 
 from __future__ import annotations
@@ -9,84 +9,101 @@ from hypothesis import strategies as st
 
 from contract_tests import rules
 from contract_tests.client import unique_tag
-from contract_tests.plugin import hypothesis_settings
+from contract_tests.plugin import suite_settings
 
 COUNT = 7
 
 
 @pytest.fixture(scope="module")
-def tagged(api):
-    """COUNT sessions sharing a tag no one else uses, in the order the list must return them."""
+def tagged(api, contract):
+    """COUNT sessions sharing a mark no one else uses, in the order the list must return them."""
     mark = unique_tag("page")
-    bodies = [api.create_session(f"Page {i}", tags=[mark]).json for i in range(COUNT)]
-    bodies.sort(key=lambda b: (b["created_at"], b["session_id"]), reverse=True)
-    return mark, [b["session_id"] for b in bodies]
+    bodies = [api.create(**api.marked_with(mark)).json for _ in range(COUNT)]
+    created, id_field = contract.resource.created, contract.resource.id_field
+    bodies.sort(key=lambda b: (rules.instant(b[created]), b[id_field]), reverse=True)
+    return mark, [b[id_field] for b in bodies]
 
 
-def walk(fetch, first, limit=100):
+def walk(contract, fetch, size, limit=100):
     pages, after = [], None
     for _ in range(limit):
-        page = fetch(first=first, after=after)
-        rules.page_is_consistent(page, first)
+        page = fetch(**{contract.page.size: size, contract.page.cursor: after})
+        rules.page_is_consistent(contract, page, size)
         pages.append(page)
-        if not page.json.get("has_next_page"):
+        if page.json.get(contract.page.next) is None:
             break
-        after = page.json["end_cursor"]
+        after = page.json[contract.page.next]
     return pages
 
 
-def test_pagination_returns_each_once(api, tagged):
+def listing(api, mark):
+    def fetch(**query):
+        return api.list(**{**api.selecting(mark), **{k: v for k, v in query.items() if v is not None}})
+    return fetch
+
+
+def test_pagination_returns_each_once(api, contract, tagged):
     mark, expected = tagged
-    pages = walk(lambda **p: api.list_sessions(tags=[mark], **p), first=2)
-    rules.pagination_returns_each_once(pages, expected)
+    pages = walk(contract, listing(api, mark), size=2)
+    rules.pagination_returns_each_once(contract, pages, expected, contract.resource.id_field)
 
 
-def test_page_is_consistent(api, tagged):
+def test_page_is_consistent(api, contract, tagged):
     mark, expected = tagged
-    for first in (1, 3, COUNT, COUNT + 1, 200):
-        for page in walk(lambda **p: api.list_sessions(tags=[mark], **p), first=first):
-            rules.page_is_consistent(page, first, total=len(expected))
-    empty = api.list_sessions(tags=[mark, "no-such-tag"])
-    rules.page_is_consistent(empty, total=0)
+    maximum = contract.parameter_schema(contract.list, contract.page.size).get("maximum", 100)
+    for size in (1, 3, COUNT, COUNT + 1, maximum):
+        for page in walk(contract, listing(api, mark), size=size):
+            rules.page_is_consistent(contract, page, size, total=len(expected))
+    other = unique_tag("empty")
+    rules.page_is_consistent(contract, api.list(**api.selecting(other)), total=0)
 
 
-@hypothesis_settings(max_examples=8)
-@given(first=st.integers(min_value=1, max_value=COUNT + 2))
-def test_pagination_returns_each_once_any_page_size(api, tagged, first):
+@suite_settings(max_examples=8)
+@given(size=st.integers(min_value=1, max_value=COUNT + 2))
+def test_pagination_returns_each_once_any_page_size(api, contract, tagged, size):
     mark, expected = tagged
-    rules.pagination_returns_each_once(walk(lambda **p: api.list_sessions(tags=[mark], **p), first=first), expected)
+    rules.pagination_returns_each_once(contract, walk(contract, listing(api, mark), size=size), expected,
+                                       contract.resource.id_field)
 
 
-def test_list_is_newest_first(api, tagged):
-    page = api.list_sessions(first=50)
-    rules.page_is_consistent(page, 50)
-    rules.list_is_newest_first(page.json["items"], page)
+def test_list_is_newest_first(api, contract, tagged):
+    page = api.list(**{contract.page.size: 50})
+    rules.page_is_consistent(contract, page, 50)
+    rules.list_is_newest_first(contract, page.json[contract.page.items], page)
     mark, _ = tagged
-    page = api.list_sessions(tags=[mark])
-    rules.list_is_newest_first(page.json["items"], page)
+    page = api.list(**api.selecting(mark))
+    rules.list_is_newest_first(contract, page.json[contract.page.items], page)
 
 
 # Strings no server issues. Not a plausible cursor such as base64 of {"offset": 3}: a server may have
-# issued that one for other filters, and a check must not assume anything about such reuse (§5).
+# issued that one for other filters, and a check must not assume anything about such reuse.
 FORGED_CURSORS = ("not-a-cursor", "AAAA", "eyJvZmZzZXQiOiAtMX0=")  # the last: base64 of {"offset": -1}
 
 
-def test_unissued_cursor_is_422(api, tagged):
+def test_unissued_cursor_is_422(api, contract, tagged):
     for cursor in FORGED_CURSORS:
-        rules.unissued_cursor_is_422(api.list_sessions(after=cursor))
+        rules.unissued_cursor_is_422(contract, api.list(**{contract.page.cursor: cursor}))
     sid = tagged[1][0]
-    rules.unissued_cursor_is_422(api.list_messages(sid, after="not-a-cursor"))
+    for lister in contract.of_kind("list-children"):
+        rules.unissued_cursor_is_422(contract, api.call(lister, sid, query={contract.page.cursor: "not-a-cursor"}))
 
 
-def test_pagination_returns_each_once_messages(api, fresh):
-    sid = fresh("Message pagination")["session_id"]
-    sent = [f"step {i}" for i in range(5)]
-    for message in sent:
-        api.send_message(sid, message)
-    pages = walk(lambda **p: api.list_messages(sid, **{k: v for k, v in p.items() if v is not None}), first=2)
-    listed = [item["message"] for page in pages for item in page.json["items"] if item["source"] == "user"]
-    events = [item["event_id"] for page in pages for item in page.json["items"]]
-    rules.pagination_returns_each_once(pages, events, key="event_id")  # no duplicates
-    if listed != ["Message pagination", *sent]:
-        rules.fail("pagination_returns_each_once", f"user messages across pages: {listed}", *pages)
-    rules.page_is_consistent(pages[0], 2, total=len(events))
+def test_pagination_returns_each_once_children(api, model, contract):
+    for lister in contract.of_kind("list-children"):
+        name = contract.behaviour(lister.operation_id).child
+        appenders = [op for op in contract.of_kind("append") if contract.behaviour(op.operation_id).append.child == name]
+        created = api.create()
+        sid = api.id_of(created)
+        for operation in appenders:
+            for _ in range(4):
+                api.write(operation, sid)
+        child_id = contract.resource.children[name].id
+
+        def fetch(lister=lister, sid=sid, **query):
+            return api.call(lister, sid, query={k: v for k, v in query.items() if v is not None})
+
+        everything = api.call(lister, sid, query={contract.page.size: 200})
+        expected = [item[child_id] for item in everything.json[contract.page.items]]
+        pages = walk(contract, fetch, size=2)
+        rules.pagination_returns_each_once(contract, pages, expected, child_id)
+        rules.page_is_consistent(contract, pages[0], 2, total=len(expected))

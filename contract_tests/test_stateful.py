@@ -1,5 +1,5 @@
-"""Stateful sequences along the spec's links (schemathesis state machine): create a session, then
-archive, read, message, terminate, retag it... with every check on every step."""
+"""Stateful sequences along the spec's links (schemathesis state machine, docs/contract.md#conformance):
+create a session, then read, write, list... it, with every check on every step."""
 
 from __future__ import annotations
 
@@ -7,31 +7,38 @@ from hypothesis import Phase
 from hypothesis.errors import FlakyStrategyDefinition
 
 from contract_tests import conformance, rules
-from contract_tests.plugin import hypothesis_settings
-
-schema = conformance.load_schema()
-Workflow = schema.as_state_machine()
+from contract_tests.plugin import SETTINGS, suite_settings
 
 
-def test_links_conform(api):
-    pool = [api.create_session(f"Stateful pool {i}").json["session_id"] for i in range(2)]
-    guard = conformance.Guard(pool, api.run_tag, api.ownership)
+def test_links_conform(api, contract, pytestconfig):
+    settings = pytestconfig.stash[SETTINGS]
+    schema = conformance.load_schema(settings, contract)
+    checks = conformance.Checks(contract)
+    pool = [api.id_of(api.create()) for _ in range(2)]
+    guard = conformance.Guard(contract, pool, api.run_tag, api.ownership)
     headers = {"Authorization": f"Bearer {api.token}"}
-    # Exchanges where an id the API had answered with stopped resolving. Reported after the run:
-    # raising mid-run would make Hypothesis replay a scenario whose server state has moved on.
+    tenant = settings.tenant(contract)
+    patterns = contract.tenancy_patterns()
+    deleting = {op.operation_id for op in contract.of_kind("delete")}
+    id_field, id_parameter = contract.resource.id_field, contract.resource.id_parameter
+    # Exchanges where an id the API had answered with stopped resolving, though nothing deleted it.
+    # Reported after the run: raising mid-run would make Hypothesis replay a scenario whose server
+    # state has moved on.
     lost: list = []
 
-    class SessionsWorkflow(Workflow):
+    class Workflow(schema.as_state_machine()):
         def __init__(self):
             super().__init__()
-            self.returned: set[str] = set()  # ids the API answered with: sessions are never deleted (§1)
+            self.returned: set[str] = set()
 
         def before_call(self, case):
             # The state machine does not apply the schema's parameter overrides (the CLI's engine
-            # does): pin a well-formed organization here, as test_conformance's generated calls are;
-            # a malformed one is negative data and stays.
-            if conformance.ORG_ID.fullmatch(str(case.path_parameters.get("org_id", ""))):
-                case.path_parameters["org_id"] = api.org
+            # does): pin a well-formed tenant here; a malformed value is negative data and stays.
+            for name, value in tenant.items():
+                pattern = patterns.get(name)
+                given = str(case.path_parameters.get(name, ""))
+                if pattern is None or pattern.fullmatch(given):
+                    case.path_parameters[name] = value
             guard.apply(case)
 
         def get_call_kwargs(self, case):
@@ -39,29 +46,24 @@ def test_links_conform(api):
 
         def after_call(self, response, case):
             super().after_call(response, case)
-            body = response.json() if response.status_code == 200 else None
-            if isinstance(body, dict) and isinstance(body.get("session_id"), str):
-                self.returned.add(body["session_id"])
+            body = response.json() if 200 <= response.status_code < 300 and response.content else None
+            if isinstance(body, dict) and isinstance(body.get(id_field), str):
+                self.returned.add(body[id_field])
+            if case.operation.definition.raw.get("operationId") in deleting and response.status_code < 300:
+                self.returned.discard((case.path_parameters or {}).get(id_parameter))
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
-            case.validate_response(
-                response,
-                excluded_checks=conformance.EXCLUDED,
-                additional_checks=conformance.ADDED,
-                transport_kwargs=kwargs or None,
-                recorder=self.recorder,
-            )
-            devin_id = (case.path_parameters or {}).get("devin_id")
-            if response.status_code == 404 and devin_id in self.returned:
+            case.validate_response(response, excluded_checks=checks.excluded, additional_checks=checks.added,
+                                   transport_kwargs=kwargs or None, recorder=self.recorder)
+            record_id = (case.path_parameters or {}).get(id_parameter)
+            if response.status_code == 404 and record_id in self.returned:
                 lost.append(conformance.exchange_of(response))
 
     try:
         # No shrinking: a failure already shows every exchange, and shrinking a stateful run against
         # a live server costs minutes.
-        SessionsWorkflow.run(settings=hypothesis_settings(
-            max_examples=max(10, api_examples()), stateful_step_count=6,
-            phases=[Phase.explicit, Phase.reuse, Phase.generate],
-        ))
+        Workflow.run(settings=suite_settings(max_examples=max(10, settings.max_examples), stateful_step_count=6,
+                                             phases=[Phase.explicit, Phase.reuse, Phase.generate]))
     except BaseExceptionGroup as group:  # check failures, a failure seen once (FlakyFailure) included
         raise rules.from_schemathesis("links_conform", group, api.token) from None
     except FlakyStrategyDefinition:
@@ -70,11 +72,5 @@ def test_links_conform(api):
         # engine counts it as no failure, and so does this test (exchanges checked so far stand).
         pass
     if lost:
-        rules.fail("links_conform", f"{len(lost)} calls on a session id an earlier call had answered with got 404; "
-                                    "sessions are never deleted", *lost)
-
-
-def api_examples() -> int:
-    from contract_tests import config
-
-    return config.current().max_examples
+        rules.fail("links_conform", f"{len(lost)} calls on an id an earlier call had answered with got 404, "
+                                    "though nothing deleted it", *lost)

@@ -149,7 +149,7 @@ class PoliteSession(requests.Session):
         self.guard = guard
         self.timeout = timeout
         self.ownership = ownership
-        self.rate_limited = 0
+        self.waited_429 = 0
 
     def request(self, method, url, *args, **kwargs):  # type: ignore[override]
         kwargs["timeout"] = self.timeout  # the suite's option wins over a library's default
@@ -175,6 +175,6 @@ class PoliteSession(requests.Session):
                 self.guard.stop(f"the target still answered 429 after {RETRY_LIMIT} waits as Retry-After asked "
                                 f"({method} {url})")
                 raise TargetBroken(self.guard.stopped)
-            self.rate_limited += 1
+            self.waited_429 += 1
             time.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover

@@ -1,4 +1,4 @@
-"""Access log stage: one readable line per request, `GET /v3/organizations/org-mock/sessions 200 3.1ms`.
+"""Access log stage: one readable line per request, `GET /api/sessions 200 3.1ms`.
 
 It is the outermost stage, so the time covers the whole pipeline (injected latency included)
 and every answer is logged: API, CORS preflight, docs and admin alike. The target is logged as
@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import sys
 import time
-from urllib.parse import quote
 from typing import TextIO
+from urllib.parse import quote
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
 
 VISIBLE_ASCII = "".join(chr(c) for c in range(0x21, 0x7F))  # kept as is; other bytes logged as %XX
 

@@ -1,4 +1,4 @@
-"""Admin API under `/_mock/` (`spec/admin.yaml`): local controls outside the product spec.
+"""Admin API under `/_mock/` (`spec/admin.yaml`, completed for the API served): local controls.
 
 Reset to the starting sessions, load fixtures, and put a session in any state so a UI can show
 it. Admin requests take their own short pipeline, built from the product's stages (route and
@@ -25,15 +25,16 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api_model import Api, Operation
+
 from .cors import origin_allowed
 from .envelope import ApiError
 from .fixtures import FixtureReader
+from .handlers import Handlers
 from .hosts import host_name
-from .handlers import lifecycle_errors, session_response
-from .route import RouteMiddleware, operation_of
-from .spec import ApiSpec
-from .store import Session, SessionStore
 from .request_body import DEFAULT_MAX_BODY_BYTES, content_type
+from .route import RouteMiddleware, operation_of
+from .store import Record
 from .validate import OperationValidator, RequestValidationMiddleware
 
 PREFIX = "/_mock"
@@ -52,21 +53,21 @@ class AdminAccess:
     def check(self, scope: Scope) -> None:
         """Raise the envelope error that refuses this admin request, if any."""
         if not self.enabled:
-            raise ApiError("forbidden", self.disabled_reason)
+            raise ApiError(403, self.disabled_reason)
         headers = {name: value.decode("latin-1") for name, value in scope["headers"]}
         if self.token is not None:
             scheme, _, given = headers.get(b"authorization", "").partition(" ")
             if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), self.token.encode()):
-                raise ApiError("unauthenticated", "The admin API needs 'Authorization: Bearer <the --admin-token>'.",
+                raise ApiError(401, "The admin API needs 'Authorization: Bearer <the --admin-token>'.",
                                headers=ADMIN_CHALLENGE)
         origin = headers.get(b"origin")
         if origin is not None and not self._same_origin(origin, headers.get(b"host", "")) \
                 and not origin_allowed(origin, self.cors_origins):
-            raise ApiError("forbidden", f"The admin API refuses requests from pages of {origin[:100]!r}.")
+            raise ApiError(403, f"The admin API refuses requests from pages of {origin[:100]!r}.")
         if scope["method"] not in ("GET", "HEAD", "OPTIONS"):
             media = content_type(scope)
             if media is not None and media[0] != "application/json":
-                raise ApiError("unsupported_media_type", "The admin API takes JSON bodies only (application/json).")
+                raise ApiError(415, "The admin API takes JSON bodies only (application/json).")
 
     @staticmethod
     def _same_origin(origin: str, host: str) -> bool:
@@ -75,36 +76,40 @@ class AdminAccess:
 
 
 class AdminApi:
-    """The admin operations, by operationId; each returns the JSON body of a 200."""
+    """The admin operations, by operationId; each takes the path parameters and the body, and
+    returns the JSON body of a 200."""
 
-    def __init__(self, store: SessionStore, reset: Callable[[], int], fixtures: FixtureReader) -> None:
-        self.store = store
+    def __init__(self, api: Api, handlers: Handlers, reset: Callable[[], int], fixtures: FixtureReader) -> None:
+        self.resource = api.kit.resource
+        self.handlers = handlers
+        self.store = handlers.store
+        self.representation = handlers.representation
         self.reset = reset
         self.fixtures = fixtures
 
-    def reset_sessions(self) -> dict[str, Any]:
-        return {"sessions": self.reset()}
+    def reset_sessions(self, operation: Operation, path: dict[str, Any], body: Any) -> dict[str, Any]:
+        with self.handlers.errors(operation, path):
+            return {"sessions": self.reset()}
 
-    def load_fixtures(self, body: dict[str, Any]) -> dict[str, Any]:
+    def load_fixtures(self, operation: Operation, path: dict[str, Any], body: Any) -> dict[str, Any]:
         problems = self.fixtures.problems(body, ["body"])
         if problems:
-            raise ApiError("validation_error", f"The fixtures break the spec: {len(problems)} problem(s).", errors=problems)
-        sessions = self.fixtures.sessions(body)
-        with lifecycle_errors():
-            self.store.replace_all(sessions)
-        return {"sessions": len(sessions)}
+            raise ApiError(422, f"The fixtures break the spec: {len(problems)} problem(s).", errors=problems)
+        records = self.fixtures.records(body)
+        with self.handlers.errors(operation, path):
+            self.store.replace_all(records)
+        return {"sessions": len(records)}
 
-    def set_session_state(self, org_id: str, devin_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        def change(session: Session) -> None:
-            if "status" in body:
-                session.status = body["status"]
-            if "status_detail" in body:
-                session.status_detail = body["status_detail"]
-            if "is_archived" in body:
-                session.archived = body["is_archived"]
+    def set_session_state(self, operation: Operation, path: dict[str, Any], body: Any) -> dict[str, Any]:
+        changes = self.representation.parse(body)
 
-        with lifecycle_errors():
-            return session_response(self.store.override(org_id, devin_id, change), detailed=True)
+        def change(record: Record, now: float) -> None:
+            record.fields.update(changes)
+
+        tenant = tuple(path[parameter] for parameter in self.resource.tenancy)
+        with self.handlers.errors(operation, path):
+            record = self.store.apply(tenant, path[self.resource.id_parameter], change)
+        return self.representation.of(record, read=True)
 
 
 class AdminEndpoint:
@@ -116,11 +121,9 @@ class AdminEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         operation = operation_of(scope)
         assert operation is not None, "the route stage resolves every admin request"
-        arguments = dict(scope["path_params"])
-        if operation.body_pointer:
-            arguments["body"] = scope["state"]["body"]
+        call = getattr(self.api, operation.operation_id)
         # In a worker thread: loading thousands of fixtures must not hold up the API's other clients.
-        result = await asyncio.to_thread(getattr(self.api, operation.operation_id), **arguments)
+        result = await asyncio.to_thread(call, operation, dict(scope["path_params"]), scope["state"].get("body"))
         body = json.dumps(result).encode()
         await send({
             "type": "http.response.start",
@@ -133,12 +136,13 @@ class AdminEndpoint:
 class AdminMiddleware:
     """Sends requests under /_mock/ through the admin pipeline; everything else goes on."""
 
-    def __init__(self, app: ASGIApp, *, api: AdminApi, spec: ApiSpec, validators: dict[str, OperationValidator],
-                 access: AdminAccess | None = None, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+    def __init__(self, app: ASGIApp, *, api: AdminApi, spec: Api, validators: dict[str, OperationValidator],
+                 not_found_type: str, access: AdminAccess | None = None,
+                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
         self.app = app
         self.access = access or AdminAccess()
         endpoint = RequestValidationMiddleware(AdminEndpoint(api), validators=validators, max_body_bytes=max_body_bytes)
-        self.pipeline = RouteMiddleware(endpoint, api=spec)
+        self.pipeline = RouteMiddleware(endpoint, api=spec, not_found_type=not_found_type)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and (scope["path"] == PREFIX or scope["path"].startswith(PREFIX + "/")):

@@ -1,22 +1,26 @@
-"""Assemble the mock: the pipeline
+"""Assemble the mock for an API: the pipeline
 host -> route -> prefer -> latency -> faults -> auth -> rate limit -> validate -> response validation
 -> handle, every error rendered by the envelope.
 
-Every stage of the pipeline is this package's own middleware, in the order the contract fixes.
-connexion keeps what it does well around them: the error-handler plumbing that renders the
-envelope, the docs page (/docs/, from its 3.0.3 view of the spec) and the lifespan. Outside it
-all, the access log and CORS (outermost, so they see every answer, errors included); before
-routing, the 3.1 documents and the admin API (they are not product operations).
+Every stage of the pipeline is this package's own middleware, in the order the contract fixes,
+and each reads what it needs from the API's document and declaration: the same code serves any
+API the kit has a spec for. connexion keeps what it does well around them: the error-handler
+plumbing that renders the envelope, the docs page (/docs/, from its 3.0.3 view of the spec) and
+the lifespan. Outside it all, the access log and CORS (outermost, so they see every answer,
+errors included); before routing, the documents and the admin API (they are not API operations).
 """
 
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
+import yaml
 from connexion import AsyncApp
 from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
@@ -25,37 +29,49 @@ from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 
-from . import spec
+from api_model import (
+    ADMIN_PATH,
+    DEFAULT_SPEC,
+    Api,
+    Credential,
+    FileError,
+    from_document,
+    load,
+    read_yaml,
+)
+
 from .access_log import AccessLogMiddleware
 from .admin import PREFIX as ADMIN_PREFIX
 from .admin import AdminAccess, AdminApi, AdminMiddleware
-from .auth import DEFAULT_CREDENTIALS, AuthMiddleware, Credential
+from .admin_document import admin_document
+from .auth import AuthMiddleware
 from .cors import cors_stage
 from .dispatch import DispatchMiddleware
 from .documents import DocumentsMiddleware
-from .envelope import register_error_handlers
+from .envelope import Envelope, register_error_handlers
 from .faults import FaultMiddleware, Latency, LatencyMiddleware
-from .fixtures import ADMIN_URI, FixtureReader, specs_registry
-from .handlers import SessionsApi
+from .filters import Filters
+from .fixtures import FixtureReader
+from .handlers import Handlers
 from .hosts import LOOPBACK_HOSTS, TEST_CLIENT_HOST, HostMiddleware
 from .prefer import PreferMiddleware
 from .rate_limit import RateLimit, RateLimitMiddleware, TokenBuckets
+from .representation import Representation
 from .request_body import DEFAULT_MAX_BODY_BYTES
 from .response_validation import ResponseValidationMiddleware, compile_rules
 from .route import RouteMiddleware
-from .seed import seed_sessions
+from .seed import seed_records, tenants_of
 from .spec_convert import to_openapi30
-from .store import LimitExceeded, SessionStore, StoreLimits
-from .yaml_files import FileError
+from .store import LimitExceeded, Store, StoreLimits
 from .validate import RequestValidationMiddleware, compile_validators
 
-ADMIN_SPEC = spec.DEFAULT_SPEC.with_name("admin.yaml")
+ADMIN_URI = "file:///spec/admin.yaml"  # the admin document refers to the API's by its file name, next to it
 
 
 @dataclass(frozen=True)
 class MockConfig:
-    spec_path: Path = spec.DEFAULT_SPEC
-    credentials: tuple[Credential, ...] = DEFAULT_CREDENTIALS
+    spec_path: Path = DEFAULT_SPEC
+    credentials: tuple[Credential, ...] | None = None  # None: the API's default credentials
     seed: int = 0  # the seeded sessions, and the draws of latency and faults
     validate_responses: bool = True
     fixtures: Path | None = None  # starting sessions instead of the seeded ones
@@ -65,81 +81,101 @@ class MockConfig:
     cors_origins: tuple[str, ...] = ()  # on top of localhost / 127.0.0.1 on any port
     log_requests: bool = False  # one line per request on stdout
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # larger bodies are a 413
-    limits: StoreLimits = StoreLimits()  # sessions, messages per session, stored text
+    limits: StoreLimits = StoreLimits()  # sessions, items per sub-collection, stored text
     admin: AdminAccess = AdminAccess()  # who may use /_mock/
     allowed_hosts: tuple[str, ...] = (*LOOPBACK_HOSTS, TEST_CLIENT_HOST)  # Host names answered; "*": any
 
 
 @dataclass
 class Mock:
-    """A running mock's parts: the ASGI app and the state behind it."""
+    """A running mock's parts: the API it serves, the ASGI app and the state behind it."""
 
     config: MockConfig
-    app: AsyncApp
-    store: SessionStore
-    handlers: SessionsApi = field(repr=False)
+    api: Api
+    credentials: tuple[Credential, ...]
+    store: Store
+    envelope: Envelope = field(repr=False)
+    handlers: Handlers = field(repr=False)
     fixtures: FixtureReader = field(repr=False)
+    app: AsyncApp = field(default=None, repr=False)  # type: ignore[assignment]
 
     def reset(self) -> int:
         """Back to the starting sessions (the seed, or the fixtures file read again); how many."""
         if self.config.fixtures is not None:
-            sessions = self.fixtures.read(self.config.fixtures)
+            records = self.fixtures.read(self.config.fixtures)
         else:
-            tenants = {credential.org for credential in self.config.credentials}
-            sessions = seed_sessions(self.config.seed, tenants, self.store.now())
+            records = seed_records(self.api, self.handlers.lifecycle, self.credentials, self.config.seed, self.store.now())
         try:
-            self.store.replace_all(sessions)
+            self.store.replace_all(records)
         except LimitExceeded as exc:
             source = f"fixtures file {self.config.fixtures}" if self.config.fixtures else "the seeded sessions"
             raise FileError(f"{source}: {exc.reason}") from exc
-        return len(sessions)
+        return len(records)
+
+    def serve_options(self) -> dict[str, Any]:
+        """What `make_server` needs to answer the HTTP layer's own errors in this API's envelope."""
+        return {"error_body": self.envelope.bad_request_body}
 
 
-def build(config: MockConfig | None = None, *, store: SessionStore | None = None) -> Mock:
+def _not_dispatched(*args: Any, **kwargs: Any) -> None:  # pragma: no cover - the dispatch stage answers first
+    raise RuntimeError("connexion reached an operation the mock's own dispatch stage serves")
+
+
+def build(config: MockConfig | None = None, *, store_class: type[Store] = Store) -> Mock:
     config = config or MockConfig()
-    api = spec.load(config.spec_path)
-    admin_spec = spec.load(ADMIN_SPEC)
-    registry = specs_registry(api.document, admin_spec.document)
-    store = store or SessionStore(limits=config.limits)
-    handlers = SessionsApi(store)
-    fixtures = FixtureReader(registry, config.credentials[0].org, store.now)
-    mock = Mock(config, None, store, handlers, fixtures)  # type: ignore[arg-type]  # the app is set below
-    admin = AdminApi(store, mock.reset, fixtures)
+    api = load(config.spec_path)
+    credentials = config.credentials or api.default_credentials()
+    representation = Representation(api)
+    filters = Filters(api)
+    store = store_class(updated=api.kit.resource.updated, filter_values=filters.values_of, limits=config.limits,
+                        clock=lambda: representation.truncate(time.time()))
+    handlers = Handlers(api, store, representation, filters)
+    envelope = Envelope(api)
+    product_name = Path(config.spec_path).name
+    admin_doc = admin_document(api, read_yaml(ADMIN_PATH, "admin spec"), product_name, config.limits.max_messages)
+    admin_api = from_document(admin_doc, ADMIN_PATH, declared=False)
+    product_uri = f"file:///spec/{product_name}"
+    registry = jsonschema_rs.Registry([(product_uri, api.document), (ADMIN_URI, admin_doc)])
+    fixtures = FixtureReader(api, handlers.lifecycle, registry, ADMIN_URI, product_uri, tenants_of(api, credentials),
+                             store.now)
+    mock = Mock(config, api, credentials, store, envelope, handlers, fixtures)
+    admin = AdminApi(api, handlers, mock.reset, fixtures)
     rng = random.Random(config.seed)
-    product_document = config.spec_path.read_bytes()
+    product_document = Path(config.spec_path).read_bytes()
     documents = {
         "/openapi.yaml": product_document,
-        f"{ADMIN_PREFIX}/openapi.yaml": product_document,
-        f"{ADMIN_PREFIX}/admin.yaml": ADMIN_SPEC.read_bytes(),
+        f"{ADMIN_PREFIX}/{product_name}": product_document,
+        f"{ADMIN_PREFIX}/admin.yaml": yaml.safe_dump(admin_doc, sort_keys=False, allow_unicode=True).encode(),
     }
+    no_route = api.kit.errors["no-route"]
     stages: list[Any] = [
         partial(AccessLogMiddleware) if config.log_requests else None,
-        cors_stage(config.cors_origins),
+        cors_stage(envelope, config.cors_origins),
         ServerErrorMiddleware,
         ExceptionMiddleware,
         partial(HostMiddleware, allowed=config.allowed_hosts),
         partial(DocumentsMiddleware, documents=documents),
         SwaggerUIMiddleware,
-        partial(AdminMiddleware, api=admin, spec=admin_spec, access=config.admin, max_body_bytes=config.max_body_bytes,
-                validators=compile_validators(admin_spec, registry, ADMIN_URI)),
-        partial(RouteMiddleware, api=api),
-        PreferMiddleware,
+        partial(AdminMiddleware, api=admin, spec=admin_api, access=config.admin, max_body_bytes=config.max_body_bytes,
+                validators=compile_validators(admin_api, registry, ADMIN_URI), not_found_type=no_route),
+        partial(RouteMiddleware, api=api, not_found_type=no_route),
+        partial(PreferMiddleware, api=api),
         partial(LatencyMiddleware, latency=config.latency, rng=rng) if config.latency else None,
         partial(FaultMiddleware, rate=config.fault_rate, rng=rng) if config.fault_rate else None,
-        partial(AuthMiddleware, credentials=config.credentials),
+        partial(AuthMiddleware, credentials=credentials, tenancy=tuple(api.kit.resource.tenancy)),
         partial(RateLimitMiddleware, buckets=TokenBuckets(config.rate_limit)) if config.rate_limit else None,
         partial(RequestValidationMiddleware, validators=compile_validators(api), max_body_bytes=config.max_body_bytes),
         partial(ResponseValidationMiddleware, rules=compile_rules(api)) if config.validate_responses else None,
         LifespanMiddleware,
-        partial(DispatchMiddleware, api=api, handlers=handlers),
+        partial(DispatchMiddleware, handlers=handlers),
     ]
     app = AsyncApp(__name__, middlewares=[stage for stage in stages if stage is not None])
     app.add_api(
         to_openapi30(api.document),
-        resolver=Resolver(function_resolver=lambda operation_id: getattr(handlers, operation_id)),
+        resolver=Resolver(function_resolver=lambda operation_id: _not_dispatched),
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/docs"),
     )
-    register_error_handlers(app)
+    register_error_handlers(app, envelope)
     mock.app = app
     mock.reset()
     return mock

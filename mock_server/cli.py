@@ -9,18 +9,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
-from . import spec
+from api_model import DEFAULT_SPEC, Credential, FileError, load, read_credentials
+
 from .admin import AdminAccess
-from .app import MockConfig, build
-from .auth import DEFAULT_CREDENTIALS, Credential, load_credentials
+from .app import Mock, MockConfig, build
 from .cors import is_origin
 from .faults import Latency, parse_fault_rate
 from .hosts import is_loopback, names_for_bind
 from .rate_limit import RateLimit
 from .request_body import DEFAULT_MAX_BODY_BYTES
+from .seed import tenants_of
 from .server import listen, make_server, url_of
 from .store import StoreLimits
-from .yaml_files import FileError
 
 SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024**2, "mb": 1024**2, "mib": 1024**2}
 
@@ -36,7 +36,7 @@ def parser() -> argparse.ArgumentParser:
     p = OneLineParser(prog="session-mock", description="Stateful mock of the sessions API, driven by its OpenAPI spec.")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: %(default)s)")
     p.add_argument("--port", type=int, default=8080, help="port to bind, 0 for any free one (default: %(default)s)")
-    p.add_argument("--spec", type=Path, default=spec.DEFAULT_SPEC, help="OpenAPI 3.1 file (default: the shipped spec)")
+    p.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="OpenAPI 3.1 file (default: the shipped spec)")
     p.add_argument("--tokens", type=Path, help="YAML file of tokens replacing the defaults (see README)")
     p.add_argument("--seed", type=int, default=0,
                    help="seed for the generated sessions and for latency and fault draws (default: %(default)s)")
@@ -53,11 +53,11 @@ def parser() -> argparse.ArgumentParser:
                    help="larger request bodies are a 413, e.g. 512KiB, 4MiB (default: 2MiB)")
     limits = StoreLimits()
     p.add_argument("--max-sessions", type=_option(_positive), default=limits.max_sessions, metavar="N",
-                   help="sessions the mock holds at most; more is a 409 limit_exceeded (default: %(default)s)")
+                   help="sessions the mock holds at most; more is a 409 (default: %(default)s)")
     p.add_argument("--max-messages", type=_option(_positive), default=limits.max_messages, metavar="N",
-                   help="messages per session at most (default: %(default)s)")
+                   help="items of each sub-collection of a session (its messages) at most (default: %(default)s)")
     p.add_argument("--max-text", type=_option(_positive), default=limits.max_text, metavar="CHARS",
-                   help="characters of prompts, messages, titles and tags held at most (default: %(default)s)")
+                   help="characters of text (every string of every session) held at most (default: %(default)s)")
     p.add_argument("--admin-token", metavar="TOKEN",
                    help="bearer token the admin API (/_mock/) requires; needed to use it when --host is not loopback")
     p.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
@@ -119,9 +119,21 @@ def _origin(text: str) -> str:
 
 
 def describe_credentials(credentials: tuple[Credential, ...]) -> str:
-    return "\n".join(
-        f"    {c.token:<18} {c.org:<12} {', '.join(sorted(c.permissions))}" for c in credentials
-    )
+    def scope(c: Credential) -> str:
+        return " ".join(f"{name}={','.join(values)}" for name, values in c.scope.items())
+
+    width = max(len(c.token) for c in credentials)
+    return "\n".join(f"    {c.token:<{width}}  {scope(c):<24} {', '.join(sorted(c.grants))}" for c in credentials)
+
+
+def try_command(mock: Mock, url: str) -> str:
+    """A curl line listing the first credential's sessions."""
+    credential = mock.credentials[0]
+    tenant = tenants_of(mock.api, (credential,))[0][0]
+    path = mock.api.by_kind("list")[0].path
+    for parameter, value in zip(mock.api.kit.resource.tenancy, tenant):
+        path = path.replace(f"{{{parameter}}}", value)
+    return f"curl -H 'Authorization: Bearer {credential.token}' {url}{path}"
 
 
 def describe_options(args: argparse.Namespace) -> str:
@@ -150,7 +162,7 @@ def main(argv: list[str] | None = None) -> None:
     if not 0 <= args.port <= 65535:
         parser().error(f"--port must be between 0 and 65535, not {args.port}")
     try:
-        credentials = load_credentials(args.tokens) if args.tokens else DEFAULT_CREDENTIALS
+        credentials = read_credentials(args.tokens, load(args.spec).kit) if args.tokens else None
         mock = build(MockConfig(
             spec_path=args.spec, credentials=credentials, seed=args.seed, fixtures=args.fixtures,
             latency=args.latency, fault_rate=args.fault_rate, rate_limit=args.rate_limit,
@@ -170,19 +182,20 @@ def main(argv: list[str] | None = None) -> None:
     warning = exposure_warning(args)
     if warning:
         print(warning, file=sys.stderr, flush=True)
-    org = credentials[0].org
     source = f"Fixtures {args.fixtures}" if args.fixtures else f"Seed {args.seed}"
+    tenants = mock.store.tenants()
     print(
-        f"Sessions mock listening on {url}\n"
+        f"{mock.api.document['info']['title']} mock listening on {url}\n"
         f"  API docs   {url}/docs/   (OpenAPI 3.1: {url}/openapi.yaml)\n"
         f"  Admin      POST {url}/_mock/reset and more{'' if args.admin_token else ', no token'}: {url}/_mock/admin.yaml\n"
-        f"  Tokens (Authorization: Bearer <token>):\n{describe_credentials(credentials)}\n"
-        f"  Try        curl -H 'Authorization: Bearer {credentials[0].token}' {url}/v3/organizations/{org}/sessions\n"
+        f"  Tokens (Authorization: Bearer <token>):\n{describe_credentials(mock.credentials)}\n"
+        f"  Try        {try_command(mock, url)}\n"
         f"{describe_options(args)}"
-        f"  {source}: {mock.store.count(org)} sessions in {org}. Ctrl-C to stop.",
+        f"  {source}: {mock.store.count()} sessions in {len(tenants)} tenants "
+        f"({', '.join('/'.join(t) for t in tenants[:4])}{', ...' if len(tenants) > 4 else ''}). Ctrl-C to stop.",
         flush=True,
     )
-    make_server(mock.app).run(sockets=[sock])
+    make_server(mock.app, **mock.serve_options()).run(sockets=[sock])
 
 
 if __name__ == "__main__":

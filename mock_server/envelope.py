@@ -1,8 +1,10 @@
-"""The canonical error envelope: every error, from every stage, leaves the mock through here.
+"""The error envelope: every error, from every stage, leaves the mock through here.
 
-Stages raise `ApiError`; connexion's exception middleware hands it (and connexion's, starlette's
-and unexpected errors) to the handlers registered by `register_error_handlers`, which render an
-RFC 9457 problem document. Nothing here knows about sessions: the envelope serves any API.
+Stages raise `ApiError` with an HTTP status (and the type, where one status has several);
+connexion's exception middleware hands it (and connexion's, starlette's and unexpected errors)
+to the handlers `register_error_handlers` installs, which render the API's envelope: its media
+type, its members and its types come from the spec and its declaration, so the same code
+renders an RFC 9457 problem for one API and `{type, status, message, details}` for another.
 """
 
 from __future__ import annotations
@@ -16,102 +18,84 @@ from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
-PROBLEM_JSON = "application/problem+json"
+from api_model import Api
+
 logger = logging.getLogger("mock_server")
-
-
-@dataclass(frozen=True)
-class ErrorKind:
-    status: int
-    title: str
-
-
-# The closed list of error types (the spec's ErrorType enum): status and fixed title per type.
-ERROR_KINDS: dict[str, ErrorKind] = {
-    "bad_request": ErrorKind(400, "Bad request"),
-    "unauthenticated": ErrorKind(401, "Unauthenticated"),
-    "forbidden": ErrorKind(403, "Forbidden"),
-    "not_found": ErrorKind(404, "Not found"),
-    "session_not_found": ErrorKind(404, "Session not found"),
-    "method_not_allowed": ErrorKind(405, "Method not allowed"),
-    "session_archived": ErrorKind(409, "Session archived"),
-    "session_terminated": ErrorKind(409, "Session terminated"),
-    "limit_exceeded": ErrorKind(409, "Limit exceeded"),
-    "payload_too_large": ErrorKind(413, "Payload too large"),
-    "unsupported_media_type": ErrorKind(415, "Unsupported media type"),
-    "validation_error": ErrorKind(422, "Validation error"),
-    "upgrade_required": ErrorKind(426, "Upgrade required"),
-    "rate_limited": ErrorKind(429, "Rate limited"),
-    "internal_error": ErrorKind(500, "Internal server error"),
-    "bad_gateway": ErrorKind(502, "Bad gateway"),
-    "gateway_timeout": ErrorKind(504, "Gateway timeout"),
-}
-
-# The type a bare status maps to, for errors raised by libraries that only know the status.
-TYPE_FOR_STATUS: dict[int, str] = {}
-for _type, _kind in ERROR_KINDS.items():
-    TYPE_FOR_STATUS.setdefault(_kind.status, _type)
+MAX_DETAIL = 1000  # a detail may quote the request: never echo a megabyte back
 
 
 @dataclass
 class ApiError(Exception):
-    """An error answer: `type` from ERROR_KINDS, a human `detail`, per-field `errors` on 422."""
+    """An error answer: its HTTP status, a human `detail`, located `errors` on 422, headers, and
+    its type where the status has several (else the catalog's one type of that status)."""
 
-    type: str
+    status: int
     detail: str
     errors: list[dict[str, Any]] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    type: str | None = None
 
     def __post_init__(self) -> None:
-        super().__init__(f"{self.type}: {self.detail}")
-
-    @property
-    def status(self) -> int:
-        return ERROR_KINDS[self.type].status
+        super().__init__(f"{self.status} {self.type or ''}: {self.detail}")
 
 
 def field_error(loc: list[str | int], msg: str, type_: str) -> dict[str, Any]:
-    """One entry of a 422's `errors` list."""
+    """One entry of a 422's located list."""
     return {"loc": loc, "msg": msg, "type": type_}
 
 
-MAX_DETAIL = 1000  # a detail may quote the request: never echo a megabyte back
+class Envelope:
+    """The API's envelope, ready to render any ApiError."""
 
+    def __init__(self, api: Api) -> None:
+        declared = api.kit.envelope
+        self.catalog = api.errors
+        self.media_type = declared.media_type
+        self.members = declared.members
+        self.titles = declared.titles
+        self.status_of = dict(self.catalog.status)
+        self.roles = api.kit.errors
 
-def problem_body(error: ApiError, instance: str) -> dict[str, Any]:
-    kind = ERROR_KINDS[error.type]
-    detail = error.detail if len(error.detail) <= MAX_DETAIL else error.detail[: MAX_DETAIL - 1] + "…"
-    return {
-        "type": error.type,
-        "title": kind.title,
-        "status": kind.status,
-        "detail": detail,
-        "instance": instance,
-        "errors": error.errors if error.type == "validation_error" else None,
-    }
+    def type_of(self, error: ApiError) -> tuple[str, int]:
+        """The error's type and status, as the catalog has them."""
+        if error.type is not None:
+            return error.type, self.status_of[error.type]
+        types = self.catalog.of_status(error.status)
+        if len(types) == 1:
+            return types[0], error.status
+        fallback = 500 if error.status >= 500 else 400  # a status the API never answers
+        return self.catalog.only(fallback), fallback
 
+    def body(self, error: ApiError, instance: str) -> dict[str, Any]:
+        error_type, status = self.type_of(error)
+        detail = error.detail if len(error.detail) <= MAX_DETAIL else error.detail[: MAX_DETAIL - 1] + "…"
+        m = self.members
+        body: dict[str, Any] = {m["type"]: error_type}
+        if "title" in m:
+            body[m["title"]] = self.titles[error_type]
+        body[m["status"]] = status
+        body[m["message"]] = detail
+        if "instance" in m:
+            body[m["instance"]] = instance
+        body[m["details"]] = error.errors if error.errors and status == 422 else None
+        return body
 
-def bad_request_body(detail: str, instance: str) -> tuple[bytes, bytes]:
-    """A 400 `bad_request` as (content type, body), for answers the HTTP layer gives itself."""
-    return PROBLEM_JSON.encode(), json.dumps(problem_body(ApiError("bad_request", detail), instance)).encode()
+    def encode(self, error: ApiError, instance: str) -> tuple[int, bytes]:
+        return self.type_of(error)[1], json.dumps(self.body(error, instance)).encode()
 
+    def render(self, error: ApiError, instance: str) -> ConnexionResponse:
+        status, content = self.encode(error, instance)
+        return ConnexionResponse(status_code=status, mimetype=self.media_type, content_type=self.media_type,
+                                 body=content, headers=error.headers)
 
-def render(error: ApiError, instance: str) -> ConnexionResponse:
-    return ConnexionResponse(
-        status_code=error.status,
-        mimetype=PROBLEM_JSON,
-        content_type=PROBLEM_JSON,
-        body=json.dumps(problem_body(error, instance)).encode(),
-        headers=error.headers,
-    )
+    def bad_request_body(self, detail: str, instance: str) -> tuple[bytes, bytes]:
+        """A 400 as (content type, body), for answers the HTTP layer gives itself."""
+        return self.media_type.encode(), self.encode(ApiError(400, detail), instance)[1]
 
 
 def from_status(status: int, detail: str | None, headers: dict[str, str] | None = None) -> ApiError:
-    """The envelope for an error that a library raised with only a status code."""
-    if status not in TYPE_FOR_STATUS:
-        status = 500 if status >= 500 else 400
-    error_type = TYPE_FOR_STATUS[status]
-    return ApiError(error_type, detail or ERROR_KINDS[error_type].title, headers=dict(headers or {}))
+    """The error of a library that raised only a status code."""
+    return ApiError(status, detail or f"HTTP {status}", headers=dict(headers or {}))
 
 
 def _instance(request: ConnexionRequest) -> str:
@@ -119,30 +103,27 @@ def _instance(request: ConnexionRequest) -> str:
     return request.scope.get("path") or request.url.path
 
 
-async def _handle_api_error(request: ConnexionRequest, exc: ApiError) -> ConnexionResponse:
-    return render(exc, _instance(request))
-
-
-async def _handle_problem(request: ConnexionRequest, exc: ProblemException) -> ConnexionResponse:
-    # connexion's own problems, e.g. a response that fails response validation (500).
-    if exc.status >= 500:
-        logger.error("%s %s: %s", request.method, request.url.path, exc.detail)
-    return render(from_status(exc.status, exc.detail, exc.headers), _instance(request))
-
-
-async def _handle_http_exception(request: ConnexionRequest, exc: HTTPException) -> ConnexionResponse:
-    return render(from_status(exc.status_code, exc.detail, exc.headers), _instance(request))
-
-
-async def _handle_unexpected(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    logger.exception("unhandled error on %s %s", request.method, request.url.path)
-    return render(ApiError("internal_error", "The mock failed to answer; see its log."), _instance(request))
-
-
-def register_error_handlers(app: Any) -> None:
+def register_error_handlers(app: Any, envelope: Envelope) -> None:
     """Route every error class the stack can raise to the envelope (async handlers: connexion
     would run plain functions in a thread pool, on the path of every error answer)."""
-    app.add_error_handler(ApiError, _handle_api_error)
-    app.add_error_handler(ProblemException, _handle_problem)
-    app.add_error_handler(HTTPException, _handle_http_exception)
-    app.add_error_handler(Exception, _handle_unexpected)
+
+    async def api_error(request: ConnexionRequest, exc: ApiError) -> ConnexionResponse:
+        return envelope.render(exc, _instance(request))
+
+    async def problem(request: ConnexionRequest, exc: ProblemException) -> ConnexionResponse:
+        # connexion's own problems, e.g. a response that fails response validation (500).
+        if exc.status >= 500:
+            logger.error("%s %s: %s", request.method, request.url.path, exc.detail)
+        return envelope.render(from_status(exc.status, exc.detail, exc.headers), _instance(request))
+
+    async def http_exception(request: ConnexionRequest, exc: HTTPException) -> ConnexionResponse:
+        return envelope.render(from_status(exc.status_code, exc.detail, exc.headers), _instance(request))
+
+    async def unexpected(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        return envelope.render(ApiError(500, "The mock failed to answer; see its log."), _instance(request))
+
+    app.add_error_handler(ApiError, api_error)
+    app.add_error_handler(ProblemException, problem)
+    app.add_error_handler(HTTPException, http_exception)
+    app.add_error_handler(Exception, unexpected)

@@ -21,11 +21,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from .envelope import ApiError
 from .route import operation_of
 
-FAULT_TYPES = ("internal_error", "bad_gateway", "gateway_timeout")
-FAULT_DETAILS = {
-    "internal_error": "Injected fault: the server failed (--fault-rate).",
-    "bad_gateway": "Injected fault: an upstream service failed (--fault-rate).",
-    "gateway_timeout": "Injected fault: an upstream service timed out (--fault-rate).",
+FAULTS = {
+    500: "Injected fault: the server failed (--fault-rate).",
+    502: "Injected fault: an upstream service failed (--fault-rate).",
+    504: "Injected fault: an upstream service timed out (--fault-rate).",
 }
 
 
@@ -79,7 +78,10 @@ class FaultMiddleware:
         self.rng = rng
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and operation_of(scope) is not None and self.rng.random() < self.rate:
-            fault = self.rng.choice(FAULT_TYPES)
-            raise ApiError(fault, FAULT_DETAILS[fault])
+        operation = operation_of(scope) if scope["type"] == "http" else None
+        if operation is not None and self.rng.random() < self.rate:
+            # The faults the operation documents (all three, for an API that documents them).
+            documented = [status for status in FAULTS if status in operation.statuses] or [500]
+            status = self.rng.choice(documented)
+            raise ApiError(status, FAULTS[status])
         await self.app(scope, receive, send)

@@ -1,13 +1,13 @@
-"""Fixture files: sessions written as v3 `SessionResponse` fields, checked against the specs.
+"""Fixture files: sessions written as the API represents them, checked against its spec.
 
-The format is the admin spec's `Fixtures` schema (`spec/admin.yaml`), whose fields are the
-product spec's own schemas; only `session_id` is required, the rest has defaults. A file may be
-YAML or JSON. Every problem names its entry and field:
+The format is the admin document's `Fixtures` schema, built from the API's representation (see
+`admin_document`); only the id is required, the rest has defaults. A file may be YAML or JSON.
+Every problem names its entry and member:
 
-    fixtures.yaml: sessions[2] (devin-abc).status: "runing" is not one of "new", "claimed", ...
+    fixtures.yaml: sessions[2] (s-abc).status: "runing" is not one of "new", "claimed", ...
 
-Besides the schema, two rules: ids are unique, and each session, once completed with the
-defaults, must render as a valid `SessionResponse` (so the mock never holds a session whose
+Besides the schema, two rules: ids are unique in a tenant, and each session, once completed with
+the defaults, must render as a valid representation (so the mock never holds a session whose
 answer would fail its own response validation).
 """
 
@@ -19,37 +19,26 @@ from typing import Any
 
 import jsonschema_rs
 
-from .envelope import field_error
-from .handlers import session_response
-from .store import Message, Session
-from .validate import compile_schema, schema_errors
-from .yaml_files import FileError, read_yaml
+from api_model import Api, Credential, FileError, Source, read_yaml
 
-PRODUCT_URI = "file:///spec/openapi.yaml"  # the admin spec refers to the product spec as `openapi.yaml`
-ADMIN_URI = "file:///spec/admin.yaml"
-# Fields kept as they are, for the response to show; the lifecycle never reads them.
-ATTRIBUTE_FIELDS = (
-    "url", "acus_consumed", "pull_requests", "origin", "category", "subcategory", "structured_output",
-    "playbook_id", "parent_session_id", "child_session_ids", "service_user_id", "user_id",
-)
+from .envelope import field_error
+from .lifecycle import Lifecycle, Request
+from .store import Record
+from .validate import compile_schema, schema_errors
 
 Problem = dict[str, Any]
 
 
-def specs_registry(product: dict[str, Any], admin: dict[str, Any]) -> jsonschema_rs.Registry:
-    return jsonschema_rs.Registry([(PRODUCT_URI, product), (ADMIN_URI, admin)])
-
-
-def where(loc: Sequence[str | int], document: Any = None) -> str:
-    """`sessions[2] (devin-abc).status` for loc ["sessions", 2, "status"]."""
+def where(loc: Sequence[str | int], document: Any, id_member: str) -> str:
+    """`sessions[2] (s-abc).status` for loc ["sessions", 2, "status"]."""
     text = ""
     node = document
     for part in loc:
         if isinstance(part, int):
             text += f"[{part}]"
             node = node[part] if isinstance(node, list) and part < len(node) else None
-            if isinstance(node, dict) and isinstance(node.get("session_id"), str):
-                text += f" ({node['session_id']})"
+            if isinstance(node, dict) and isinstance(node.get(id_member), str):
+                text += f" ({node[id_member]})"
         else:
             text += f".{part}" if text else str(part)
             node = node.get(part) if isinstance(node, dict) else None
@@ -59,18 +48,31 @@ def where(loc: Sequence[str | int], document: Any = None) -> str:
 class FixtureError(FileError):
     """A fixtures file that breaks the spec; the message lists every problem, one a line."""
 
-    def __init__(self, source: str, problems: list[Problem], document: Any = None) -> None:
-        lines = [f"{source}: {where(p['loc'], document)}: {p['msg']}" for p in problems]
+    def __init__(self, source: str, problems: list[Problem], document: Any, id_member: str) -> None:
+        lines = [f"{source}: {where(p['loc'], document, id_member)}: {p['msg']}" for p in problems]
         super().__init__("\n".join(lines))
         self.problems = problems
 
 
 class FixtureReader:
-    def __init__(self, registry: jsonschema_rs.Registry, default_org: str, clock: Callable[[], int]) -> None:
-        self.fixtures_schema = compile_schema(registry, ADMIN_URI, "/components/schemas/Fixtures")
-        self.response_schema = compile_schema(registry, PRODUCT_URI, "/components/schemas/SessionResponse")
-        self.default_org = default_org
+    def __init__(self, api: Api, lifecycle: Lifecycle, registry: jsonschema_rs.Registry, admin_uri: str,
+                 product_uri: str, tenants: list[tuple[tuple[str, ...], Credential]], clock: Callable[[], float]) -> None:
+        self.resource = api.kit.resource
+        self.lifecycle = lifecycle
+        self.representation = lifecycle.representation
+        self.create = next(b for b in api.kit.behaviours.values() if b.kind == "create")
+        self.fixtures_schema = compile_schema(registry, admin_uri, "/components/schemas/Fixtures")
+        self.response_schema = compile_schema(registry, product_uri, f"/components/schemas/{self.resource.schema}")
+        self.credential_of = dict(tenants)  # each tenant's first credential
+        self.default_tenant = tenants[0][0]
         self.clock = clock
+        # An item left without a member takes the value an append gives it literally (a source, say).
+        self.item_defaults: dict[str, dict[str, Any]] = {name: {} for name in self.resource.children}
+        for behaviour in api.kit.behaviours.values():
+            if behaviour.append is not None:
+                for member, value in behaviour.append.item.items():
+                    if not isinstance(value, Source):
+                        self.item_defaults[behaviour.append.child].setdefault(member, value)
 
     def problems(self, document: Any, loc: list[str | int] | None = None) -> list[Problem]:
         """Every problem of a fixtures document, located under `loc` (e.g. ["body"])."""
@@ -78,51 +80,55 @@ class FixtureReader:
         found = schema_errors(self.fixtures_schema, document, loc)
         if found:
             return found
-        first_index: dict[str, int] = {}
+        first_index: dict[tuple[tuple[str, ...], str], int] = {}
+        now = self.clock()
         for index, entry in enumerate(document["sessions"]):
             at = [*loc, "sessions", index]
-            earlier = first_index.setdefault(entry["session_id"], index)
+            record = self.record(entry, now)
+            earlier = first_index.setdefault((record.tenant, record.id), index)
             if earlier != index:
-                found.append(field_error([*at, "session_id"], f"Duplicate of sessions[{earlier}]", "duplicate"))
+                found.append(field_error([*at, self.resource.id_field], f"Duplicate of sessions[{earlier}]", "duplicate"))
                 continue
-            response = session_response(self.session(entry, self.clock()), detailed=True)
-            found.extend(schema_errors(self.response_schema, response, at))
+            found.extend(schema_errors(self.response_schema, self.representation.of(record, read=True), at))
         return found
 
-    def session(self, entry: dict[str, Any], now: int) -> Session:
-        """The session an entry describes, with the defaults filled in."""
-        session_id = entry["session_id"]
-        created = entry.get("created_at", now)
-        status = entry.get("status", "running")
-        title = entry.get("title")
-        raw_messages = entry.get("messages") or [{"message": title or f"Session {session_id}"}]
-        messages = [
-            Message(f"{session_id}-{number}", raw.get("source", "user"), raw["message"], raw.get("created_at", created))
-            for number, raw in enumerate(raw_messages, start=1)
-        ]
-        return Session(
-            id=session_id,
-            tenant=entry.get("org_id", self.default_org),
-            status=status,
-            status_detail=entry.get("status_detail", "working" if "status" not in entry else None),
-            created_at=created,
-            updated_at=entry.get("updated_at", created),
-            archived=entry.get("is_archived", False),
-            tags=list(entry.get("tags", [])),
-            title=title,
-            messages=messages,
-            attributes={k: entry[k] for k in ATTRIBUTE_FIELDS if k in entry},  # the response fills the defaults
-        )
+    def record(self, entry: dict[str, Any], now: float) -> Record:
+        """The session an entry describes: what a create would make in its tenant, then its members."""
+        r = self.resource
+        record_id = entry[r.id_field]
+        tenant = tuple(entry.get(member, default) if member else default
+                       for member, default in zip(r.tenancy.values(), self.default_tenant))
+        given = self.representation.parse({k: v for k, v in entry.items() if k not in r.children})
+        created = given.get(r.created) if given.get(r.created) is not None else now
+        request = Request(path=dict(zip(r.tenancy, tenant)),
+                          credential=self.credential_of.get(tenant, self.credential_of[self.default_tenant]))
+        fields = self.lifecycle.new_record(self.create, tenant, request, created, record_id, first_item=False).fields
+        fields.update(given)
+        fields[r.updated] = given.get(r.updated) if given.get(r.updated) is not None else created
+        children = {}
+        for name, child in r.children.items():
+            shape = self.representation.children[name]
+            items = []
+            for number, raw in enumerate(entry.get(name, []), start=1):
+                item = {member: shape.defaults[member] for member in shape.members}
+                item.update(self.item_defaults[name])
+                item.update(self.representation.parse(raw, shape))
+                item[child.id] = f"{record_id}-{number}"
+                if item.get(child.created) is None:
+                    item[child.created] = created
+                items.append(item)
+            children[name] = items
+        return Record(record_id, tenant, created, fields, children)
 
-    def sessions(self, document: dict[str, Any]) -> list[Session]:
+    def records(self, document: dict[str, Any]) -> list[Record]:
         """The sessions of a document that has no problems."""
         now = self.clock()
-        return [self.session(entry, now) for entry in document["sessions"]]
+        return [self.record(entry, now) for entry in document["sessions"]]
 
-    def read(self, path: str | Path) -> list[Session]:
+    def read(self, path: str | Path) -> list[Record]:
         """The sessions of a YAML or JSON file; FileError says why it cannot be used."""
         document = read_yaml(path, "fixtures file")
         problems = self.problems(document)
         if problems:
-            raise FixtureError(str(path), problems, document)
-        return self.sessions(document)
+            raise FixtureError(str(path), problems, document, self.resource.id_field)
+        return self.records(document)

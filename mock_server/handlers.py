@@ -1,8 +1,9 @@
-"""Handle stage: the nine v3 operations, one method per operationId.
+"""Handle stage: every operation, by the kind its declaration gives it.
 
-Requests reach a handler authenticated and valid; the handler calls the store, turns its
-lifecycle refusals into envelope errors, and renders the v3 `SessionResponse` shape (the only
-place that knows v3 field names).
+Requests reach a handler authenticated and valid. A handler finds the tenant and the record in
+the path, asks the lifecycle stage what the operation does, has the store run it under its lock,
+turns the store's and the lifecycle's refusals into envelope errors, and answers the
+representation (or the page, or the projection the operation's schema asks for).
 """
 
 from __future__ import annotations
@@ -11,153 +12,121 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from .auth import Credential
+from api_model import Api, Credential, Operation
+
 from .envelope import ApiError
+from .filters import Filters
+from .lifecycle import Lifecycle, Refused, Request
 from .pagination import CursorCodec, paginate
-from .store import LimitExceeded, Session, SessionArchived, SessionNotFound, SessionStore, SessionTerminated
+from .representation import Representation
+from .store import LimitExceeded, NotFound, Record, Store, Taken
 
-SESSION_PREFIX = "devin-"
-# Fields the v3 API fills only on get and list; other operations return them as null.
-DETAIL_FIELDS = ("status_detail", "category", "subcategory", "structured_output")
-
-
-def session_response(session: Session, *, detailed: bool) -> dict[str, Any]:
-    attributes = session.attributes
-    body = {
-        "session_id": session.id,
-        "url": attributes.get("url") or f"https://app.devin.ai/sessions/{session.id.removeprefix(SESSION_PREFIX)}",
-        "status": session.status,
-        "status_detail": session.status_detail,
-        "tags": list(session.tags),
-        "org_id": session.tenant,
-        "created_at": session.created_at,
-        "updated_at": session.updated_at,
-        "acus_consumed": attributes.get("acus_consumed", 0.0),
-        "pull_requests": attributes.get("pull_requests", []),
-        "is_archived": session.archived,
-        "title": session.title,
-        "origin": attributes.get("origin"),
-        "category": attributes.get("category"),
-        "subcategory": attributes.get("subcategory"),
-        "structured_output": attributes.get("structured_output"),
-        "playbook_id": attributes.get("playbook_id"),
-        "parent_session_id": attributes.get("parent_session_id"),
-        "child_session_ids": attributes.get("child_session_ids"),
-        "service_user_id": attributes.get("service_user_id"),
-        "user_id": attributes.get("user_id"),
-    }
-    if not detailed:
-        body.update(dict.fromkeys(DETAIL_FIELDS))
-    return body
+Answer = tuple[int, Any]  # status, JSON body (None: no body)
+KINDS = {"create": "create", "list": "list", "read": "read", "update": "write", "transition": "write",
+         "append": "write", "list-children": "list_children", "delete": "delete"}  # kind -> method
 
 
-Json = tuple[dict[str, Any], int, dict[str, str]]
-
-
-def ok(body: dict[str, Any]) -> Json:
-    # The spec documents problem+json too, so connexion needs the success media type named.
-    return body, 200, {"Content-Type": "application/json"}
-
-
-def message_response(message: Any) -> dict[str, Any]:
-    return {"event_id": message.event_id, "source": message.source, "message": message.text, "created_at": message.created_at}
-
-
-@contextmanager
-def lifecycle_errors() -> Iterator[None]:
-    """The store's refusals, as the envelope's 404 and 409 answers."""
-    try:
-        yield
-    except SessionNotFound as exc:
-        raise ApiError("session_not_found", f"No session {exc.session_id} in organization {exc.tenant}.") from exc
-    except SessionArchived as exc:
-        raise ApiError("session_archived", f"Session {exc.session_id} is archived: it can be read but not modified.") from exc
-    except SessionTerminated as exc:
-        raise ApiError("session_terminated", f"Session {exc.session_id} has terminated: it cannot be resumed.") from exc
-    except LimitExceeded as exc:
-        raise ApiError("limit_exceeded", f"Refused: {exc.reason}. Free room with POST /_mock/reset, "
-                                         "or start the mock with higher limits.") from exc
-
-
-class SessionsApi:
-    """The handlers, by operationId; the handle stage calls them with typed arguments."""
-
-    def __init__(self, store: SessionStore, cursors: CursorCodec | None = None) -> None:
+class Handlers:
+    def __init__(self, api: Api, store: Store, representation: Representation, filters: Filters,
+                 cursors: CursorCodec | None = None) -> None:
+        self.api = api
+        self.kit = api.kit
         self.store = store
+        self.representation = representation
+        self.lifecycle = Lifecycle(api, representation)
+        self.filters = filters
         self.cursors = cursors or CursorCodec()
+        self.resource = self.kit.resource
+        self.page_members = self.kit.page
 
-    async def create_session(self, org_id: str, body: dict[str, Any], credential: Credential | None = None) -> Json:
-        with lifecycle_errors():
-            session = self.store.create(
-                org_id,
-                body["prompt"],
-                title=body.get("title"),
-                tags=body.get("tags", []),
-                id_prefix=SESSION_PREFIX,
-                attributes={
-                    "origin": "api",
-                    "playbook_id": body.get("playbook_id"),
-                    "max_acu_limit": body.get("max_acu_limit"),
-                    "service_user_id": credential.name if credential else None,
-                    "acus_consumed": 0.0,
-                    "pull_requests": [],
-                },
-            )
-        return ok(session_response(session, detailed=False))
 
-    async def list_sessions(
-        self,
-        org_id: str,
-        first: int = 100,
-        after: str | None = None,
-        is_archived: bool | None = None,
-        tags: list[str] | None = None,
-    ) -> Json:
-        listing = f"sessions:{org_id}"
-        start_after = self.cursors.read(listing, after) if after is not None else None
-        sessions, total, more = self.store.page(org_id, archived=is_archived, tags=tags or (), after=start_after, first=first)
-        end_cursor = self.cursors.issue(listing, list(sessions[-1].sort_key())) if more and sessions else None
-        return ok({
-            "items": [session_response(s, detailed=True) for s in sessions],
-            "end_cursor": end_cursor,
-            "has_next_page": more,
-            "total": total,
-        })
+    async def __call__(self, operation: Operation, arguments: dict[str, Any], body: Any,
+                       credential: Credential | None) -> Answer:
+        behaviour = self.kit.behaviours[operation.operation_id]
+        path = {p.name: arguments.get(p.name) for p in operation.parameters if p.location == "path"}
+        query = {p.name: arguments.get(p.name) for p in operation.parameters if p.location == "query"}
+        request = Request(body if isinstance(body, dict) else {}, query, path, credential)
+        with self.errors(operation, path):
+            return getattr(self, KINDS[behaviour.kind])(operation, request)
 
-    async def get_session(self, org_id: str, devin_id: str) -> Json:
-        with lifecycle_errors():
-            return ok(session_response(self.store.get(org_id, devin_id), detailed=True))
+    def tenant(self, request: Request) -> tuple[str, ...]:
+        return tuple(request.path[parameter] for parameter in self.resource.tenancy)
 
-    async def archive_session(self, org_id: str, devin_id: str) -> Json:
-        with lifecycle_errors():
-            return ok(session_response(self.store.archive(org_id, devin_id), detailed=False))
+    @contextmanager
+    def errors(self, operation: Operation, path: dict[str, Any]) -> Iterator[None]:
+        """The store's and the lifecycle's refusals, as envelope errors."""
+        where = ", ".join(f"{name} {value}" for name, value in path.items() if name != self.resource.id_parameter)
+        try:
+            yield
+        except NotFound as exc:
+            raise ApiError(404, f"No session {exc.record_id} in {where}.", type=self.kit.errors["no-resource"]) from exc
+        except Refused as exc:
+            raise ApiError(409, f"Session {exc.record_id} refuses {operation.operation_id} ({exc.error_type}).",
+                           type=exc.error_type) from exc
+        except Taken as exc:
+            raise ApiError(409, f"A session {exc.record_id} exists in {where}.", type=self.kit.errors.get("taken")) from exc
+        except LimitExceeded as exc:
+            raise ApiError(409, f"Refused: {exc.reason}. Free room with POST /_mock/reset, or start the mock "
+                                "with higher limits.", type=self.kit.errors.get("limit")) from exc
 
-    async def unarchive_session(self, org_id: str, devin_id: str) -> Json:
-        with lifecycle_errors():
-            return ok(session_response(self.store.unarchive(org_id, devin_id), detailed=False))
+    def answer(self, operation: Operation, record: Record, *, read: bool = False) -> Answer:
+        if operation.success_schema is None:
+            return operation.success, None
+        body = self.representation.of(record, read=read)
+        if operation.success_schema != self.resource.schema:
+            body = self.representation.projected(body, operation.success_schema)
+        return operation.success, body
 
-    async def send_message(self, org_id: str, devin_id: str, body: dict[str, Any]) -> Json:
-        with lifecycle_errors():
-            return ok(session_response(self.store.send_message(org_id, devin_id, body["message"]), detailed=False))
+    # -- the kinds -------------------------------------------------------------------------
 
-    async def list_messages(self, org_id: str, devin_id: str, first: int = 100, after: str | None = None) -> Json:
-        listing = f"messages:{org_id}:{devin_id}"
-        start = self.cursors.read(listing, after) + 1 if after is not None else 0
-        with lifecycle_errors():
-            messages = self.store.get(org_id, devin_id).messages
-        numbered = list(enumerate(messages))
-        page = paginate(numbered, first=first, start=start, cursor_for=lambda item: self.cursors.issue(listing, item[0]))
-        return ok({
-            "items": [message_response(message) for _, message in page.items],
-            "end_cursor": page.end_cursor,
-            "has_next_page": page.has_next_page,
-            "total": page.total,
-        })
+    def create(self, operation: Operation, request: Request) -> Answer:
+        behaviour = self.kit.behaviours[operation.operation_id]
+        chosen = request.body.get(self.resource.id_from_body) if self.resource.id_from_body else None
+        record = self.lifecycle.new_record(behaviour, self.tenant(request), request, self.store.now(), chosen)
+        return self.answer(operation, self.store.insert(record))
 
-    async def terminate_session(self, org_id: str, devin_id: str, archive: bool = False) -> Json:
-        with lifecycle_errors():
-            return ok(session_response(self.store.terminate(org_id, devin_id, archive=archive), detailed=False))
+    def read(self, operation: Operation, request: Request) -> Answer:
+        return self.answer(operation, self.store.get(self.tenant(request), request.path[self.resource.id_parameter]),
+                           read=True)
 
-    async def replace_tags(self, org_id: str, devin_id: str, body: dict[str, Any]) -> Json:
-        with lifecycle_errors():
-            return ok({"tags": list(self.store.replace_tags(org_id, devin_id, body["tags"]).tags)})
+    def write(self, operation: Operation, request: Request) -> Answer:
+        behaviour = self.kit.behaviours[operation.operation_id]
+        change = self.lifecycle.change(behaviour, request, update_from_body=behaviour.kind == "update")
+        record = self.store.apply(self.tenant(request), request.path[self.resource.id_parameter], change)
+        return self.answer(operation, record)
+
+    def delete(self, operation: Operation, request: Request) -> Answer:
+        record_id = request.path[self.resource.id_parameter]
+        self.store.delete(self.tenant(request), record_id)
+        return operation.success, None
+
+    def list(self, operation: Operation, request: Request) -> Answer:
+        listing = f"{operation.operation_id}:{'/'.join(self.tenant(request))}"
+        size, cursor = request.query[self.page_members.size], request.query[self.page_members.cursor]
+        after = self.cursors.read(listing, cursor, self.page_members.cursor) if cursor is not None else None
+        wanted = self.filters.wanted(operation.operation_id, request.query)
+        records, total, more = self.store.page(self.tenant(request), wanted, after=after, first=size)
+        next_cursor = self.cursors.issue(listing, list(records[-1].sort_key())) if more and records else None
+        items = [self.representation.of(record, read=True) for record in records]
+        return operation.success, self.page(items, next_cursor, more, total)
+
+    def list_children(self, operation: Operation, request: Request) -> Answer:
+        child = self.kit.behaviours[operation.operation_id].child
+        record_id = request.path[self.resource.id_parameter]
+        listing = f"{operation.operation_id}:{'/'.join(self.tenant(request))}:{record_id}"
+        size, cursor = request.query[self.page_members.size], request.query[self.page_members.cursor]
+        start = self.cursors.read(listing, cursor, self.page_members.cursor) + 1 if cursor is not None else 0
+        items = self.store.get(self.tenant(request), record_id).children.get(child, [])
+        page = paginate(list(enumerate(items)), first=size, start=start,
+                        cursor_for=lambda item: self.cursors.issue(listing, item[0]))
+        rendered = [self.representation.child(child, item) for _, item in page.items]
+        return operation.success, self.page(rendered, page.next_cursor, page.more, page.total)
+
+    def page(self, items: list[Any], next_cursor: str | None, more: bool, total: int) -> dict[str, Any]:
+        shape = self.page_members
+        body: dict[str, Any] = {shape.items: items, shape.next: next_cursor}
+        if shape.more:
+            body[shape.more] = more
+        if shape.total:
+            body[shape.total] = total
+        return body

@@ -3,7 +3,7 @@
 A web page on another site can make the developer's browser send requests to the mock, and,
 by DNS rebinding (the page's own host name re-pointed at 127.0.0.1), read the answers as if it
 were the mock's own origin. Such requests carry the attacker's name in `Host`, so a Host that
-is not one of the mock's names is refused with 400 `bad_request` before anything else runs.
+is not one of the mock's names is refused with a 400 before anything else runs.
 The names are the loopback ones, the bound address, the machine's names when bound to every
 interface, and `--allowed-host` (`*` lets any name in).
 
@@ -80,7 +80,7 @@ class HostMiddleware:
                 host = host_name(value.decode("latin-1"))
                 if host not in self.allowed:
                     shown = host if host.isprintable() and len(host) <= 100 else repr(host[:100])
-                    raise ApiError("bad_request", f"Host {shown!r} is not a name of this mock; if it should be, "
+                    raise ApiError(400, f"Host {shown!r} is not a name of this mock; if it should be, "
                                                   f"start it with --allowed-host {shown}.")
                 return
 

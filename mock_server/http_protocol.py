@@ -10,7 +10,7 @@ byte at a time, holds a connection forever; and it reads headers of any size. Th
   seconds of the connection opening or of the previous answer, else the connection is closed;
 - a size limit on the request line and headers together (`max_header_bytes`);
 - the API's error envelope on every answer the HTTP layer gives itself (always a 400
-  `bad_request`, then the connection closes).
+  400, then the connection closes).
 
 What the layer cannot answer at all (a client that never completes a request line) is closed
 without an answer, as HTTP allows.
@@ -26,7 +26,7 @@ from typing import Any
 import httptools
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-# (detail, instance) -> (content type, body) of a 400 `bad_request` in the API's envelope
+# (detail, instance) -> (content type, body) of a 400 in the API's envelope
 ErrorBody = Callable[[str, str], tuple[bytes, bytes]]
 
 DEFAULT_HEADER_TIMEOUT = 10.0

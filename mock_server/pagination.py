@@ -2,7 +2,7 @@
 
 A cursor names the last item of a page. It is signed, so a string the server never issued
 is refused (422) instead of silently starting somewhere, and it is bound to the list it came
-from (an organization's sessions, one session's messages).
+from (one tenant's records, one record's sub-collection).
 """
 
 from __future__ import annotations
@@ -34,8 +34,9 @@ class CursorCodec:
         body = base64.urlsafe_b64encode(payload).decode().rstrip("=")
         return f"{body}.{self._signature(listing, payload)}"
 
-    def read(self, listing: str, cursor: str) -> Any:
-        """The position a cursor names; 422 for anything this codec did not issue for `listing`."""
+    def read(self, listing: str, cursor: str, parameter: str) -> Any:
+        """The position a cursor names; a 422 located at query `parameter` for anything this codec
+        did not issue for `listing`."""
         body, _, signature = cursor.partition(".")
         try:
             payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)) if body.isascii() else b""
@@ -45,9 +46,9 @@ class CursorCodec:
         expected = self._signature(listing, payload).encode() if payload else b""
         if not payload or not hmac.compare_digest(signature.encode("utf-8", "replace"), expected):
             raise ApiError(
-                "validation_error",
-                "The cursor in 'after' was not issued for this list; pass the end_cursor of the previous page.",
-                errors=[field_error(["query", "after"], "Unknown cursor", "cursor_invalid")],
+                422,
+                f"The cursor in '{parameter}' was not issued for this list; pass the cursor of the previous page.",
+                errors=[field_error(["query", parameter], "Unknown cursor", "cursor_invalid")],
             )
         return json.loads(payload)
 
@@ -55,8 +56,8 @@ class CursorCodec:
 @dataclass
 class Page(Generic[T]):
     items: list[T]
-    end_cursor: str | None
-    has_next_page: bool
+    next_cursor: str | None
+    more: bool
     total: int
 
 

@@ -6,11 +6,12 @@ any error (401 included) can be forced without a token and nothing else runs: a 
 replaces the whole processing and changes no state. It is rendered in the envelope like a real
 one, with the headers the spec requires (429 with `Retry-After`, 401 with `WWW-Authenticate`).
 
-- `code=404` on an operation that addresses one session is `session_not_found`; otherwise the
-  first type of that status. `type=<error type>` picks another type of the same status
-  (`Prefer: code=409, type=session_terminated`).
+- `code=404` on an operation that addresses one resource is the declaration's `no-resource`
+  type, elsewhere its `no-route` type; otherwise the first type of that status.
+  `type=<error type>` picks another type of the same status (`Prefer: code=409, type=...`).
+- The answer carries the headers the spec requires on it (`Retry-After`, `WWW-Authenticate`...).
 - A documented success status (`code=200`) is no error: the request is served normally.
-- A code the operation does not document (405, 418, ...) is a 400 `bad_request` that lists the
+- A code the operation does not document (405, 418, ...) is a 400 that lists the
   codes it does document.
 """
 
@@ -18,12 +19,14 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .auth import CHALLENGE
-from .envelope import ERROR_KINDS, TYPE_FOR_STATUS, ApiError, field_error
-from .route import operation_of
-from .spec import Operation
+from api_model import Api, Operation, resolve_ref
 
-RETRY_AFTER_SECONDS = "1"
+from .auth import CHALLENGE
+from .envelope import ApiError, field_error
+from .route import operation_of
+
+# Values for the headers the spec requires on a forced answer (others get "forced").
+HEADER_VALUES = {"retry-after": "1", **{name.lower(): value for name, value in CHALLENGE.items()}}
 
 
 def preferences(header: str) -> dict[str, str]:
@@ -41,39 +44,20 @@ def _prefer_header(scope: Scope) -> str | None:
     return ", ".join(values) if values else None
 
 
-def forced_error(operation: Operation, wanted: dict[str, str], instance_has_session: bool) -> ApiError | None:
-    """The error that `Prefer` asks for, None to serve normally; a bad preference is a 400."""
-    code_text = wanted["code"]
-    errors = [status for status in operation.statuses if status >= 400]
-    # isascii: `²` is a digit to str.isdigit() but not to int(); three digits: every HTTP status.
-    code = int(code_text) if code_text.isascii() and code_text.isdigit() and len(code_text) <= 3 else None
-    if code is None or code not in operation.statuses:
-        shown = code_text if len(code_text) <= 10 else code_text[:10] + "…"
-        raise ApiError(
-            "bad_request",
-            f"'Prefer: code={shown}' is not a documented response of {operation.operation_id}; "
-            f"documented error codes: {', '.join(map(str, errors))}.",
-        )
-    if code < 400:
-        return None
-    types = [name for name, kind in ERROR_KINDS.items() if kind.status == code]
-    error_type = wanted.get("type") or ("session_not_found" if code == 404 and instance_has_session else TYPE_FOR_STATUS[code])
-    if error_type not in types:
-        raise ApiError("bad_request", f"'Prefer: type={error_type}' is not a type of status {code}; use one of {', '.join(types)}.")
-    detail = f"Forced by 'Prefer: code={code}'."
-    if error_type == "validation_error":
-        return ApiError(error_type, detail, errors=[field_error(["header", "prefer"], detail, "forced")])
-    if error_type == "rate_limited":
-        return ApiError(error_type, detail, headers={"Retry-After": RETRY_AFTER_SECONDS})
-    if error_type == "unauthenticated":
-        return ApiError(error_type, detail, headers=dict(CHALLENGE))
-    return ApiError(error_type, detail)
+def required_headers(api: Api, operation: Operation, status: int) -> list[str]:
+    """The headers the spec requires on this operation's `status` answer."""
+    raw = resolve_ref(api.document, {"$ref": f"#{operation.pointer}"}).get("responses", {}).get(str(status), {})
+    headers = resolve_ref(api.document, raw).get("headers", {})
+    return [name for name, header in headers.items() if resolve_ref(api.document, header).get("required")]
 
 
 class PreferMiddleware:
-    def __init__(self, app: ASGIApp, *, session_parameter: str = "devin_id") -> None:
+    def __init__(self, app: ASGIApp, *, api: Api) -> None:
         self.app = app
-        self.session_parameter = session_parameter
+        self.api = api
+        self.catalog = api.errors
+        self.id_parameter = api.kit.resource.id_parameter
+        self.roles = api.kit.errors
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         operation = operation_of(scope) if scope["type"] == "http" else None
@@ -81,7 +65,31 @@ class PreferMiddleware:
             header = _prefer_header(scope)
             wanted = preferences(header) if header else {}
             if "code" in wanted:
-                error = forced_error(operation, wanted, self.session_parameter in scope["path_params"])
+                error = self.forced_error(operation, wanted, self.id_parameter in scope["path_params"])
                 if error is not None:
                     raise error
         await self.app(scope, receive, send)
+
+    def forced_error(self, operation: Operation, wanted: dict[str, str], names_a_resource: bool) -> ApiError | None:
+        """The error that `Prefer` asks for, None to serve normally; a bad preference is a 400."""
+        code_text = wanted["code"]
+        errors = [status for status in operation.statuses if status >= 400]
+        # isascii: `²` is a digit to str.isdigit() but not to int(); three digits: every HTTP status.
+        code = int(code_text) if code_text.isascii() and code_text.isdigit() and len(code_text) <= 3 else None
+        if code is None or code not in operation.statuses:
+            shown = code_text if len(code_text) <= 10 else code_text[:10] + "…"
+            raise ApiError(400, f"'Prefer: code={shown}' is not a documented response of {operation.operation_id}; "
+                                f"documented error codes: {', '.join(map(str, errors))}.")
+        if code < 400:
+            return None
+        types = self.catalog.of_status(code)
+        default = self.roles["no-resource" if names_a_resource else "no-route"] if code == 404 else types[0]
+        error_type = wanted.get("type") or default
+        if error_type not in types:
+            raise ApiError(400, f"'Prefer: type={error_type[:100]}' is not a type of status {code}; "
+                                f"use one of {', '.join(types)}.")
+        detail = f"Forced by 'Prefer: code={code}'."
+        headers = {name: HEADER_VALUES.get(name.lower(), "forced")
+                   for name in required_headers(self.api, operation, code)}
+        errors_list = [field_error(["header", "prefer"], detail, "forced")] if code == 422 else None
+        return ApiError(code, detail, errors=errors_list, headers=headers, type=error_type)

@@ -1,4 +1,4 @@
-"""Rate limit stage: `--rate-limit 20/s` per token, answering 429 `rate_limited` with `Retry-After`.
+"""Rate limit stage: `--rate-limit 20/s` per token, answering 429 with `Retry-After`.
 
 Each token has a bucket of N requests that refills continuously over the period, so a burst of
 N passes and then requests flow at the limit. It runs after auth (the bucket is the accepted
@@ -74,7 +74,7 @@ class RateLimitMiddleware:
             if wait:
                 seconds = max(1, math.ceil(wait))
                 raise ApiError(
-                    "rate_limited",
+                    429,
                     f"More than {self.buckets.limit.text} requests with this token; retry in {seconds} s.",
                     headers={"Retry-After": str(seconds)},
                 )

@@ -70,7 +70,7 @@ def _codec(charset: str) -> str:
         name = ""
     if name not in TEXT_CHARSETS:
         shown = charset if charset.isprintable() and len(charset) <= 40 else charset[:40].encode("unicode_escape").decode()
-        raise ApiError("unsupported_media_type", f"Charset {shown!r} is not supported; send UTF-8 JSON.")
+        raise ApiError(415, f"Charset {shown!r} is not supported; send UTF-8 JSON.")
     return name
 
 
@@ -97,7 +97,7 @@ async def read_limited(scope: Scope, receive: Receive, limit: int) -> bytes:
 
 
 def too_large(limit: int) -> ApiError:
-    return ApiError("payload_too_large", f"The body is larger than {limit} bytes, the limit of this server.")
+    return ApiError(413, f"The body is larger than {limit} bytes, the limit of this server.")
 
 
 def replay(body: bytes) -> Receive:
@@ -124,15 +124,15 @@ def parse_json(raw: bytes, charset: str = "utf-8") -> Any:
     try:
         text = raw.decode(charset)
     except UnicodeDecodeError as exc:
-        raise ApiError("bad_request", f"The body is not valid {charset}: {exc.reason} at byte {exc.start}.") from exc
+        raise ApiError(400, f"The body is not valid {charset}: {exc.reason} at byte {exc.start}.") from exc
     if _bracket_depth_exceeds(text, MAX_DEPTH):
-        raise ApiError("bad_request", f"The JSON body is nested deeper than {MAX_DEPTH} levels.")
+        raise ApiError(400, f"The JSON body is nested deeper than {MAX_DEPTH} levels.")
     try:
         return json.loads(text, parse_constant=_reject_constant)
     except RecursionError as exc:  # pragma: no cover - the depth check above comes first
-        raise ApiError("bad_request", f"The JSON body is nested deeper than {MAX_DEPTH} levels.") from exc
+        raise ApiError(400, f"The JSON body is nested deeper than {MAX_DEPTH} levels.") from exc
     except ValueError as exc:
-        raise ApiError("bad_request", f"The body is not valid JSON: {_shorten(str(exc))}.") from exc
+        raise ApiError(400, f"The body is not valid JSON: {_shorten(str(exc))}.") from exc
 
 
 JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')  # unrolled: no alternation per character
@@ -192,11 +192,11 @@ async def read_json_body(scope: Scope, receive: Receive, limit: int = DEFAULT_MA
     media = content_type(scope)
     if media is not None and media[0] != "application/json":
         shown = media[0] if media[0].isprintable() and len(media[0]) <= 80 else media[0][:80].encode("unicode_escape").decode()
-        raise ApiError("unsupported_media_type", f"Content-Type {shown!r} is not supported; send application/json.")
+        raise ApiError(415, f"Content-Type {shown!r} is not supported; send application/json.")
     raw = await read_limited(scope, receive, limit)
     if media is None:
         if raw:
-            raise ApiError("unsupported_media_type", "The body has no Content-Type; send application/json.")
+            raise ApiError(415, "The body has no Content-Type; send application/json.")
         return JsonBody(raw)
     charset = _codec(media[1])
     if not raw:

@@ -1,7 +1,7 @@
 """Response validation stage: the mock checks its own answers against the spec before they leave.
 
 An answer that would break the spec (an undocumented status, another content type, a missing
-required header, a body off its schema) is never served: it becomes a 500 `internal_error` in the
+required header, a body off its schema) is never served: it becomes a 500 in the
 envelope, which names what broke, and the mock logs it.
 
 It replaces connexion's response validation, which builds a new (pure Python) validator for
@@ -19,9 +19,10 @@ from dataclasses import dataclass
 import jsonschema_rs
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api_model import Api, escape_pointer, resolve_ref
+
 from .envelope import ApiError
 from .route import operation_of
-from .spec import ApiSpec, escape_pointer, resolve_ref
 from .validate import MAX_MESSAGE, SPEC_URI, compile_schema
 
 logger = logging.getLogger("mock_server")
@@ -35,7 +36,7 @@ class ResponseRule:
     required_headers: frozenset[str]  # lower case
 
 
-def compile_rules(api: ApiSpec, registry: jsonschema_rs.Registry | None = None, uri: str = SPEC_URI) -> dict[str, dict[int, ResponseRule]]:
+def compile_rules(api: Api, registry: jsonschema_rs.Registry | None = None, uri: str = SPEC_URI) -> dict[str, dict[int, ResponseRule]]:
     """Every operation's response rules, by operationId and status (at start-up)."""
     registry = registry or jsonschema_rs.Registry([(uri, api.document)])
     rules: dict[str, dict[int, ResponseRule]] = {}
@@ -119,7 +120,7 @@ class ResponseValidationMiddleware:
             problem = problem_with(rules.get(status), status, start.get("headers", []), body)
             if problem is not None:
                 logger.error("%s answered %s against the spec: %s", operation.operation_id, status, problem)
-                raise ApiError("internal_error", f"The mock's answer to {operation.operation_id} broke the spec ({problem}); see its log.")
+                raise ApiError(500, f"The mock's answer to {operation.operation_id} broke the spec ({problem}); see its log.")
             await send(start)
             await send({"type": "http.response.body", "body": body})
 

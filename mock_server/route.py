@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api_model import Api, Operation
+
 from .envelope import ApiError
-from .spec import ApiSpec, Operation
 
 ROUTING_CONTEXT = "connexion_routing"  # the scope extension connexion's routed middlewares read
 
@@ -22,9 +23,10 @@ def operation_of(scope: Scope) -> Operation | None:
 
 
 class RouteMiddleware:
-    def __init__(self, app: ASGIApp, *, api: ApiSpec, base_path: str = "") -> None:
+    def __init__(self, app: ASGIApp, *, api: Api, not_found_type: str | None = None, base_path: str = "") -> None:
         self.app = app
         self.api = api
+        self.not_found_type = not_found_type  # the API's type for a path that is no route
         self.base_path = base_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -41,11 +43,8 @@ class RouteMiddleware:
             operation = template.operations.get(scope["method"])
             if operation is None:
                 allowed = ", ".join(sorted(template.operations))
-                raise ApiError(
-                    "method_not_allowed",
-                    f"{scope['method']} is not allowed on {template.template}; use {allowed}.",
-                    headers={"Allow": allowed},
-                )
+                raise ApiError(405, f"{scope['method']} is not allowed on {template.template}; use {allowed}.",
+                               headers={"Allow": allowed})
             scope["path_params"] = match.groupdict()
             scope.setdefault("state", {})["operation"] = operation
             scope.setdefault("extensions", {})[ROUTING_CONTEXT] = {
@@ -53,4 +52,4 @@ class RouteMiddleware:
                 "operation_id": operation.operation_id,
             }
             return
-        raise ApiError("not_found", f"No route matches {path}.")
+        raise ApiError(404, f"No route matches {path}.", type=self.not_found_type)

@@ -1,99 +1,80 @@
-"""Realistic starting sessions, in every status, the same for the same seed.
+"""The starting sessions: the API's seed file, in every tenant of the credentials, the same for the same seed.
 
-Ids, titles, statuses, tags and message history depend only on the seed; timestamps are
-offsets back from the moment of seeding, so a UI shows "2 hours ago", not a fixed date.
+The seed file (`x-kit.mock.seed`) lists sessions as the API represents them, without their id,
+tenancy members or instants. Each instant is given as an `age`: seconds before the mock starts
+(`created`, `updated`, any other instant member by name; a sub-collection item's own `age`).
+Each starts as a create would make it in its tenant (the create's `set` rules, the tenant's first
+credential) and takes the entry's members over that. A value may be declared
+(`{from: credential.user}`, `{template: ...}`). `--seed N` draws the ids and stretches the ages, the same way for the
+same N, so a UI shows "2 hours ago", not a fixed date.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+import uuid
+from typing import Any
 
-from .store import Message, Session
+from api_model import Api, Credential, FileError, parse_value, read_yaml
 
-# (status, status_detail, archived): every status of the spec, the common details, both archive states.
-STATES: tuple[tuple[str, str | None, bool], ...] = (
-    ("new", None, False),
-    ("claimed", None, False),
-    ("running", "working", False),
-    ("running", "waiting_for_user", False),
-    ("running", "waiting_for_approval", False),
-    ("running", "finished", False),
-    ("resuming", None, False),
-    ("suspended", "inactivity", False),
-    ("suspended", "usage_limit_exceeded", False),
-    ("suspended", "out_of_credits", False),
-    ("suspended", "user_request", True),
-    ("exit", None, False),
-    ("exit", "finished", True),
-    ("error", "error", False),
-    ("error", None, True),
-)
-
-TASKS = (
-    ("Fix the flaky login test", "bug_fixing", "Test stability"),
-    ("Upgrade the billing service to Python 3.12", "migrations_and_upgrades", "Runtime upgrade"),
-    ("Add pagination to the audit log endpoint", "feature_development", "API"),
-    ("Write unit tests for the invoice parser", "unit_test_generation", "Parsers"),
-    ("Document the deployment runbook", "documentation_and_content", "Runbooks"),
-    ("Speed up the nightly ETL job", "refactoring_and_optimization", "Data pipelines"),
-    ("Investigate the 502s on the checkout page", "research_and_exploration", "Incidents"),
-    ("Set up the CI cache for the monorepo", "ci_cd_and_devops", "CI"),
-    ("Review the auth middleware for token leaks", "code_review_and_analysis", "Security review"),
-    ("Remove dead feature flags", "code_quality_and_security", "Cleanup"),
-)
-TAGS = ("frontend", "backend", "ci", "urgent", "customer", "tech-debt", "q4")
-ORIGINS = ("webapp", "slack", "api", "cli", "linear", "jira")
-REPLIES = (
-    "On it. I'll start by reproducing the problem locally.",
-    "I've opened a pull request with the change and a test.",
-    "I need access to the staging database to continue; can you grant it?",
-)
+from .lifecycle import Lifecycle, Request, value_of
+from .store import Record
 
 
-def _session(rng: random.Random, tenant: str, now: int, state: tuple[str, str | None, bool]) -> Session:
-    status, detail, archived = state
-    title, category, subcategory = rng.choice(TASKS)
-    session_id = f"devin-{rng.getrandbits(128):032x}"
-    created = now - rng.randint(600, 30 * 86400)
-    updated = min(now, created + rng.randint(60, 3 * 86400))
-    messages = [Message(f"{session_id}-1", "user", f"{title}. Keep the change small and add tests.", created)]
-    for number, reply in enumerate(rng.sample(REPLIES, rng.randint(0, len(REPLIES))), start=2):
-        messages.append(Message(f"{session_id}-{number}", "devin", reply, min(updated, created + 60 * number)))
-    has_pr = status in ("exit", "running") and rng.random() < 0.6
-    return Session(
-        id=session_id,
-        tenant=tenant,
-        status=status,
-        status_detail=detail,
-        created_at=created,
-        updated_at=updated,
-        archived=archived,
-        tags=sorted(rng.sample(TAGS, rng.randint(0, 3))),
-        title=title,
-        messages=messages,
-        attributes={
-            "origin": rng.choice(ORIGINS),
-            "category": category if status in ("exit", "running") else None,
-            "subcategory": subcategory if status in ("exit", "running") else None,
-            "acus_consumed": round(rng.uniform(0, 40), 2),
-            "pull_requests": (
-                [{"pr_url": f"https://github.com/acme/app/pull/{rng.randint(100, 9999)}", "pr_state": rng.choice(["open", "merged", "closed"])}]
-                if has_pr
-                else []
-            ),
-            "structured_output": {"summary": "Done", "files_changed": rng.randint(1, 12)} if status == "exit" else None,
-            "user_id": f"user-{rng.getrandbits(32):08x}",
-        },
-    )
+def _draw_id(template: str, rng: random.Random) -> str:
+    return (template.replace("{hex32}", f"{rng.getrandbits(128):032x}", 1)
+            .replace("{uuid}", str(uuid.UUID(int=rng.getrandbits(128), version=4)), 1))
 
 
-def seed_sessions(seed: int, tenants: Iterable[str], now: int) -> list[Session]:
-    """Each tenant gets every state twice over: 30 sessions, enough for lists to paginate."""
+def tenants_of(api: Api, credentials: tuple[Credential, ...]) -> list[tuple[tuple[str, ...], Credential]]:
+    """Every tenant a credential may use, once, with the first credential that may."""
+    order = list(api.kit.resource.tenancy)
+    found: dict[tuple[str, ...], Credential] = {}
+    for credential in credentials:
+        for tenant in credential.tenants(order):
+            found.setdefault(tenant, credential)
+    return list(found.items())
+
+
+def seed_records(api: Api, lifecycle: Lifecycle, credentials: tuple[Credential, ...], seed: int,
+                 now: float) -> list[Record]:
+    path = api.kit.mock_data.get("seed")
+    entries = read_yaml(path, "seed file").get("sessions", []) if path else []
+    if not isinstance(entries, list):
+        raise FileError(f"seed file {path}: expected 'sessions:' to be a list")
     rng = random.Random(seed)
-    return [
-        _session(rng, tenant, now, state)
-        for tenant in sorted(set(tenants))
-        for _ in range(2)
-        for state in STATES
-    ]
+    records = []
+    for tenant, credential in tenants_of(api, credentials):
+        for entry in entries:
+            records.append(_record(api, lifecycle, entry, tenant, credential, rng, now))
+    return records
+
+
+def _record(api: Api, lifecycle: Lifecycle, entry: dict[str, Any], tenant: tuple[str, ...],
+            credential: Credential, rng: random.Random, now: float) -> Record:
+    """An entry over what a create would make in `tenant`."""
+    r = api.kit.resource
+    stretch = rng.uniform(0.8, 1.2)
+    record_id = _draw_id(r.id_template, rng)
+    request = Request(path=dict(zip(r.tenancy, tenant)), credential=credential)
+    create = next(b for b in api.kit.behaviours.values() if b.kind == "create")
+    fields = lifecycle.new_record(create, tenant, request, now, record_id, first_item=False).fields
+    for name, raw in entry.items():
+        if name != "age" and name not in r.children:
+            fields[name] = value_of(parse_value(raw), fields, request, now)
+    given = dict(entry.get("age", {}))
+    created_age = given.pop("created", 0)
+    ages = {r.created: created_age, r.updated: given.pop("updated", created_age), **given}
+    truncate = lifecycle.representation.truncate
+    for member, age in ages.items():
+        fields[member] = truncate(now - age * stretch)
+    children = {}
+    for name, child in r.children.items():
+        items = []
+        for number, raw in enumerate(entry.get(name, []), start=1):
+            item = {k: v for k, v in raw.items() if k != "age"}
+            item[child.id] = f"{record_id}-{number}"
+            item[child.created] = truncate(now - raw.get("age", 0) * stretch)
+            items.append(item)
+        children[name] = items
+    return Record(record_id, tenant, fields[r.created], fields, children)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 from types import TracebackType
@@ -10,8 +11,7 @@ from typing import Any
 
 import uvicorn
 
-from .envelope import bad_request_body
-from .http_protocol import DEFAULT_HEADER_TIMEOUT, bounded_protocol
+from .http_protocol import DEFAULT_HEADER_TIMEOUT, ErrorBody, bounded_protocol
 
 KEEP_ALIVE_SECONDS = 5  # an idle keep-alive connection is closed after this
 
@@ -34,10 +34,16 @@ def url_of(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def make_server(app: Any, *, header_timeout: float = DEFAULT_HEADER_TIMEOUT, **options: Any) -> uvicorn.Server:
+def plain_error_body(detail: str, instance: str) -> tuple[bytes, bytes]:
+    """The HTTP layer's 400 for an app that brings no envelope of its own."""
+    return b"application/json", json.dumps({"status": 400, "detail": detail, "instance": instance}).encode()
+
+
+def make_server(app: Any, *, error_body: ErrorBody = plain_error_body, header_timeout: float = DEFAULT_HEADER_TIMEOUT,
+                **options: Any) -> uvicorn.Server:
     """uvicorn with the bounded HTTP protocol: header and keep-alive timeouts, header size limit,
-    and the envelope on the HTTP layer's own 400s. Access logging is the mock's own."""
-    protocol = bounded_protocol(bad_request_body, header_timeout=header_timeout)
+    and `error_body` (the API's envelope) on the HTTP layer's own 400s. Access logging is the mock's own."""
+    protocol = bounded_protocol(error_body, header_timeout=header_timeout)
     return uvicorn.Server(uvicorn.Config(app, http=protocol, access_log=False, log_level="warning",
                                          timeout_keep_alive=KEEP_ALIVE_SECONDS, **options))
 

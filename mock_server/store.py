@@ -1,13 +1,15 @@
-"""In-memory sessions and their lifecycle rules.
+"""In-memory resources, scoped by tenant, and the index lists are served from.
 
-The store knows sessions, tenants and messages, not HTTP or a particular API's field names:
-handlers translate. Every public method takes the lock and returns a copy, so concurrent
-requests see each change whole and a caller can never mutate the store by accident.
+The store knows records (an id, a tenant, representation members, sub-collections), not any
+API: what a create makes and what an operation changes come from the lifecycle stage, which
+hands the store a change to run. A stored record is never changed: a change runs on a copy, which
+is stored whole in its place, or nothing is (a refusal or a limit leaves nothing). So the records
+the store hands out are snapshots, shared without copying (a page of 100 costs no copy), that stay
+as they were whatever happens next; callers read them and never change them.
 
-Lists are served from an index kept per tenant (sessions in list order, and the ids holding each
+Lists are served from an index kept per tenant (records in list order, and the ids holding each
 filterable value), so a page costs time in proportion to the page, not to the store. The store
-is bounded (`StoreLimits`): a write that would pass a limit is refused whole, with
-`LimitExceeded` naming the limit.
+is bounded (`StoreLimits`): a write that would pass a limit raises `LimitExceeded`, naming it.
 """
 
 from __future__ import annotations
@@ -17,101 +19,65 @@ import copy
 import sys
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sortedcontainers import SortedList
 
-# Statuses that archiving puts to sleep, and those a session never leaves.
-SLEEPABLE = frozenset({"new", "claimed", "running", "resuming"})
-TERMINAL = frozenset({"exit", "error"})
+Tenant = tuple[str, ...]  # one value per tenancy parameter, outermost first
+Key = tuple[float, str]  # a record's place in list order: (created, id), listed descending
 
 
 class StoreError(Exception):
-    """A lifecycle rule refused the operation."""
-
-    def __init__(self, session_id: str, tenant: str) -> None:
-        super().__init__(session_id, tenant)
-        self.session_id = session_id
+    def __init__(self, record_id: str, tenant: Tenant, reason: str = "") -> None:
+        super().__init__(record_id, tenant)
+        self.record_id = record_id
         self.tenant = tenant
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return self.reason or f"{type(self).__name__}: {self.record_id}"
 
 
-class SessionNotFound(StoreError):
-    pass
+class NotFound(StoreError):
+    """No such record in this tenant (another tenant's is reported the same way)."""
 
 
-class SessionArchived(StoreError):
-    pass
-
-
-class SessionTerminated(StoreError):
-    pass
+class Taken(StoreError):
+    """A record with this id exists in this tenant."""
 
 
 class LimitExceeded(StoreError):
     """A write would pass one of the store's limits; `reason` says which, in words."""
 
-    def __init__(self, session_id: str, tenant: str, reason: str) -> None:
-        super().__init__(session_id, tenant)
-        self.reason = reason
-
-    def __str__(self) -> str:
-        return self.reason
-
 
 @dataclass(frozen=True)
 class StoreLimits:
-    max_sessions: int = 100_000  # across tenants
-    max_messages: int = 1_000  # per session
-    max_text: int = 200_000_000  # characters of prompts, messages, titles and tags across the store
-
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    event_id: str
-    source: str  # "user" or "devin"
-    text: str
-    created_at: int
+    max_sessions: int = 100_000  # records across tenants
+    max_messages: int = 1_000  # items per sub-collection of a record
+    max_text: int = 200_000_000  # characters of every string held, across the store
 
 
 @dataclass(slots=True)
-class Session:
+class Record:
     id: str
-    tenant: str
-    status: str
-    status_detail: str | None
-    created_at: int
-    updated_at: int
-    archived: bool = False
-    tags: list[str] = field(default_factory=list)
-    title: str | None = None
-    messages: list[Message] = field(default_factory=list)
-    # Descriptive fields the lifecycle never reads (origin, category, pull requests, ...).
-    attributes: dict[str, Any] = field(default_factory=dict)
+    tenant: Tenant
+    created: float  # the instant that orders lists
+    fields: dict[str, Any]  # representation members; instants as epoch seconds (float)
+    children: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
-    def sort_key(self) -> tuple[int, str]:
-        return (self.created_at, self.id)
+    def sort_key(self) -> Key:
+        return (self.created, self.id)
 
-    def text_size(self) -> int:
-        """Characters of the text it stores, for the store's `max_text` limit."""
-        return (sum(len(m.text) for m in self.messages) + len(self.title or "") + sum(len(t) for t in self.tags))
-
-    def filter_values(self) -> set[tuple[str, Any]]:
-        """The (filter, value) pairs a list may select this session by."""
-        return {("archived", self.archived), *(("tag", tag) for tag in self.tags)}
-
-    def copy(self) -> Session:
-        """A copy sharing nothing mutable with this session (what copy.deepcopy gives, many times faster)."""
-        return Session(
-            self.id, self.tenant, self.status, self.status_detail, self.created_at, self.updated_at, self.archived,
-            list(self.tags), self.title, list(self.messages), _copy_json(self.attributes),
-        )
+    def copy(self) -> Record:
+        """A copy a change may work on: its members copied deep (what copy.deepcopy gives, many
+        times faster), its sub-collections as new lists of the same items (items never change)."""
+        return Record(self.id, self.tenant, self.created, _copy_json(self.fields),
+                      {name: list(items) for name, items in self.children.items()})
 
 
 def _copy_json(value: Any) -> Any:
-    """A deep copy of JSON-like data (dicts, lists, scalars); anything else is deep-copied."""
     if isinstance(value, dict):
         return {key: _copy_json(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -121,34 +87,46 @@ def _copy_json(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
-Key = tuple[int, str]  # a session's place in list order: (created_at, id), listed descending
+def text_size(value: Any) -> int:
+    """Characters of every string in a JSON value, for the `max_text` limit."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(len(k) + text_size(v) for k, v in value.items())
+    if isinstance(value, list):
+        return sum(text_size(item) for item in value)
+    return 0
+
+
+def record_text(record: Record) -> int:
+    return text_size(record.fields) + text_size(record.children)
 
 
 class TenantIndex:
-    """One tenant's sessions in list order, and for each filterable value the ids that hold it."""
+    """One tenant's records in list order, and for each filterable value the ids that hold it."""
 
     def __init__(self) -> None:
         self.keys: SortedList = SortedList()
-        self.holders: dict[tuple[str, Any], set[str]] = {}
+        self.holders: dict[Hashable, set[str]] = {}
         self.key_of: dict[str, Key] = {}
 
-    def add(self, session: Session) -> None:
-        key = session.sort_key()
+    def add(self, record: Record, values: set[Hashable]) -> None:
+        key = record.sort_key()
         self.keys.add(key)
-        self.key_of[session.id] = key
-        for value in session.filter_values():
-            self.holders.setdefault(value, set()).add(session.id)
+        self.key_of[record.id] = key
+        for value in values:
+            self.holders.setdefault(value, set()).add(record.id)
 
-    def remove(self, session: Session) -> None:
-        self.keys.discard(self.key_of.pop(session.id))
-        for value in session.filter_values():
+    def remove(self, record: Record, values: set[Hashable]) -> None:
+        self.keys.discard(self.key_of.pop(record.id))
+        for value in values:
             holders = self.holders.get(value)
             if holders is not None:
-                holders.discard(session.id)
+                holders.discard(record.id)
                 if not holders:
                     del self.holders[value]
 
-    def select(self, wanted: list[tuple[str, Any]], after: Key | None, first: int) -> tuple[list[str], int, bool]:
+    def select(self, wanted: list[Hashable], after: Key | None, first: int) -> tuple[list[str], int, bool]:
         """Ids of the page of `first` matches after `after` (newest first), the number of all
         matches, and whether more follow."""
         end = len(self.keys) if after is None else self.keys.bisect_left(tuple(after))
@@ -159,240 +137,171 @@ class TenantIndex:
         matches = sets[0].intersection(*sets[1:]) if len(sets) > 1 else sets[0]
         if len(matches) * 16 < len(self.keys):
             # Few matches: order them alone.
-            ordered = sorted(self.key_of[sid] for sid in matches)
+            ordered = sorted(self.key_of[rid] for rid in matches)
             stop = len(ordered) if after is None else bisect.bisect_left(ordered, tuple(after))
             page = [key[1] for key in reversed(ordered[max(0, stop - first):stop])]
             return page, len(matches), stop - first > 0
         # Many matches: walk the list order until the page is full (at most ~16 steps per item).
         page, more = [], False
-        for index in range(end - 1, -1, -1):
-            sid = self.keys[index][1]
-            if sid in matches:
+        for position in range(end - 1, -1, -1):
+            rid = self.keys[position][1]
+            if rid in matches:
                 if len(page) == first:
                     more = True
                     break
-                page.append(sid)
+                page.append(rid)
         return page, len(matches), more
 
 
-class SessionStore:
+class Store:
     def __init__(
         self,
-        clock: Callable[[], float] = time.time,
-        new_id: Callable[[], str] | None = None,
+        *,
+        updated: str,
+        filter_values: Callable[[Record], set[Hashable]] = lambda record: set(),
         limits: StoreLimits | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._lock = threading.Lock()
-        self._sessions: dict[tuple[str, str], Session] = {}  # (tenant, id) -> session
-        self._indexes: dict[str, TenantIndex] = {}
+        self._records: dict[tuple[Tenant, str], Record] = {}
+        self._indexes: dict[Tenant, TenantIndex] = {}
         self._text = 0
-        self._clock = clock
-        self._new_id = new_id or (lambda: uuid.uuid4().hex)
+        self.updated = updated  # the member that moves when anything else changes
+        self.filter_values = filter_values
         self.limits = limits or StoreLimits()
+        self.clock = clock
 
-    def now(self) -> int:
-        return int(self._clock())
+    def now(self) -> float:
+        return self.clock()
 
     # -- loading ---------------------------------------------------------------------------
 
-    def replace_all(self, sessions: Iterable[Session]) -> None:
-        """Drop every session and load `sessions` (the seed, or a fixtures file). The store keeps
-        the objects it is given (no copy: a fixtures file may hold 100 000 sessions)."""
-        fresh = list(sessions)
+    def replace_all(self, records: Iterable[Record]) -> None:
+        """Drop every record and load `records` (the seed, or fixtures); refused whole past a limit.
+        The store keeps the objects it is given (no copy: fixtures may hold 100 000 records)."""
+        fresh = list(records)
         limits = self.limits
         if len(fresh) > limits.max_sessions:
-            raise LimitExceeded("", "", f"{len(fresh)} sessions are more than the limit of {limits.max_sessions}")
-        crowded = next((s for s in fresh if len(s.messages) > limits.max_messages), None)
-        if crowded is not None:
-            raise LimitExceeded(crowded.id, crowded.tenant, f"session {crowded.id} has {len(crowded.messages)} "
-                                                            f"messages, more than the limit of {limits.max_messages}")
-        text = sum(s.text_size() for s in fresh)
+            raise LimitExceeded("", (), f"{len(fresh)} sessions are more than the limit of {limits.max_sessions}")
+        for record in fresh:
+            crowded = next((name for name, items in record.children.items() if len(items) > limits.max_messages), None)
+            if crowded is not None:
+                raise LimitExceeded(record.id, record.tenant, f"{record.id} has {len(record.children[crowded])} "
+                                                              f"{crowded}, more than the limit of {limits.max_messages}")
+        text = sum(record_text(r) for r in fresh)
         if text > limits.max_text:
-            raise LimitExceeded("", "", f"the sessions hold {text} characters of text, more than the limit of {limits.max_text}")
+            raise LimitExceeded("", (), f"the sessions hold {text} characters of text, more than the limit of {limits.max_text}")
         # Built aside, swapped in at once: readers never wait for a large load.
-        loaded = SessionStore(self._clock, self._new_id, limits)
-        for session in fresh:
-            loaded._insert(session)
+        loaded = Store(updated=self.updated, filter_values=self.filter_values, limits=limits, clock=self.clock)
+        for record in fresh:
+            loaded._insert(record)
         with self._lock:
-            self._sessions, self._indexes, self._text = loaded._sessions, loaded._indexes, loaded._text
+            self._records, self._indexes, self._text = loaded._records, loaded._indexes, loaded._text
 
-    def put(self, session: Session) -> Session:
-        """Insert or overwrite one session as given (administration, not a lifecycle step)."""
+    def put(self, record: Record) -> Record:
+        """Insert or overwrite one record as given (administration, not a lifecycle step)."""
         with self._lock:
-            existing = self._sessions.get((session.tenant, session.id))
+            existing = self._records.get((record.tenant, record.id))
+            self._check_room(record, existing)
             if existing is not None:
                 self._remove(existing)
-            self._check_room(session, existing)
-            self._insert(session.copy())
-            return session.copy()
-
-    def override(self, tenant: str, session_id: str, change: Callable[[Session], None]) -> Session:
-        """Apply `change` with no lifecycle rule checked (administration); `updated_at` moves if it changed."""
-        return self._apply(tenant, session_id, change)
+            self._insert(record)
+            return record
 
     # -- reads -----------------------------------------------------------------------------
 
-    def get(self, tenant: str, session_id: str) -> Session:
+    def get(self, tenant: Tenant, record_id: str) -> Record:
         with self._lock:
-            return self._find(tenant, session_id).copy()
+            return self._find(tenant, record_id)
 
-    def count(self, tenant: str | None = None) -> int:
+    def count(self, tenant: Tenant | None = None) -> int:
         with self._lock:
             if tenant is None:
-                return len(self._sessions)
+                return len(self._records)
             index = self._indexes.get(tenant)
             return len(index.keys) if index else 0
 
-    def page(
-        self,
-        tenant: str,
-        *,
-        archived: bool | None = None,
-        tags: Iterable[str] = (),
-        after: Key | None = None,
-        first: int = 100,
-    ) -> tuple[list[Session], int, bool]:
-        """The `first` matching sessions after the one at `after`, newest first (created_at, then
-        id, both descending); how many match in all; whether more follow."""
-        wanted = [("tag", tag) for tag in dict.fromkeys(tags)]
-        if archived is not None:
-            wanted.append(("archived", archived))
+    def tenants(self) -> list[Tenant]:
+        with self._lock:
+            return sorted(tenant for tenant, index in self._indexes.items() if index.keys)
+
+    def page(self, tenant: Tenant, wanted: Iterable[Hashable] = (), *, after: Key | None = None,
+             first: int = 100) -> tuple[list[Record], int, bool]:
+        """The `first` records holding every `wanted` value after the one at `after`, newest first
+        (created, then id, both descending); how many match in all; whether more follow."""
         with self._lock:
             index = self._indexes.get(tenant)
             if index is None:
                 return [], 0, False
-            ids, total, more = index.select(wanted, after, first)
-            return [self._sessions[(tenant, sid)].copy() for sid in ids], total, more
+            ids, total, more = index.select(list(dict.fromkeys(wanted)), after, first)
+            return [self._records[(tenant, rid)] for rid in ids], total, more
 
-    def list(self, tenant: str, *, archived: bool | None = None, tags: Iterable[str] = ()) -> list[Session]:
-        """Every matching session, newest first."""
-        return self.page(tenant, archived=archived, tags=tags, first=self.limits.max_sessions)[0]
+    def list(self, tenant: Tenant, wanted: Iterable[Hashable] = ()) -> list[Record]:
+        """Every matching record, newest first."""
+        return self.page(tenant, wanted, first=self.limits.max_sessions)[0]
 
-    # -- lifecycle -------------------------------------------------------------------------
+    # -- writes ----------------------------------------------------------------------------
 
-    def create(
-        self,
-        tenant: str,
-        prompt: str,
-        *,
-        title: str | None = None,
-        tags: Iterable[str] = (),
-        attributes: dict[str, Any] | None = None,
-        id_prefix: str = "",
-    ) -> Session:
-        now = self.now()
+    def insert(self, record: Record) -> Record:
+        """A new record; `Taken` if its id exists in its tenant."""
         with self._lock:
-            session_id = f"{id_prefix}{self._new_id()}"
-            session = Session(
-                id=session_id,
-                tenant=tenant,
-                status="running",
-                status_detail="working",
-                created_at=now,
-                updated_at=now,
-                tags=list(tags),
-                title=title,
-                messages=[Message(f"{session_id}-1", "user", prompt, now)],
-                attributes=dict(attributes or {}),
-            )
-            self._check_room(session, None)
-            self._insert(session)
-            return session.copy()
+            if (record.tenant, record.id) in self._records:
+                raise Taken(record.id, record.tenant)
+            self._check_room(record, None)
+            self._insert(record)
+            return record
 
-    def archive(self, tenant: str, session_id: str) -> Session:
-        def change(session: Session) -> None:
-            session.archived = True
-            if session.status in SLEEPABLE:
-                session.status, session.status_detail = "suspended", "user_request"
+    def apply(self, tenant: Tenant, record_id: str, change: Callable[[Record, float], None]) -> Record:
+        """Run `change(copy, now)` and store its result whole, or nothing if it raises or a limit
+        refuses; the `updated` member moves only if the record really changed, and never back."""
+        with self._lock:
+            stored = self._find(tenant, record_id)
+            record = stored.copy()
+            now = self.now()
+            change(record, now)
+            if record == stored:
+                return record
+            previous = stored.fields.get(self.updated)
+            record.fields[self.updated] = max(previous, now) if isinstance(previous, (int, float)) else now
+            self._check_room(record, stored)
+            self._remove(stored)
+            self._insert(record)
+            return record
 
-        return self._apply(tenant, session_id, change)
-
-    def unarchive(self, tenant: str, session_id: str) -> Session:
-        def change(session: Session) -> None:
-            session.archived = False
-
-        return self._apply(tenant, session_id, change)
-
-    def send_message(self, tenant: str, session_id: str, text: str) -> Session:
-        def change(session: Session) -> None:
-            self._refuse_modification(session, terminal_too=True)
-            if len(session.messages) >= self.limits.max_messages:
-                raise LimitExceeded(session.id, session.tenant,
-                                    f"the session holds {len(session.messages)} messages, the limit")
-            number = len(session.messages) + 1
-            session.messages.append(Message(f"{session.id}-{number}", "user", text, self.now()))
-            session.status, session.status_detail = "running", "working"
-
-        return self._apply(tenant, session_id, change)
-
-    def terminate(self, tenant: str, session_id: str, *, archive: bool = False) -> Session:
-        def change(session: Session) -> None:
-            if session.status not in TERMINAL:
-                session.status, session.status_detail = "exit", None
-            if archive:
-                session.archived = True
-
-        return self._apply(tenant, session_id, change)
-
-    def replace_tags(self, tenant: str, session_id: str, tags: Iterable[str]) -> Session:
-        new_tags = list(tags)
-
-        def change(session: Session) -> None:
-            self._refuse_modification(session, terminal_too=False)
-            session.tags = new_tags
-
-        return self._apply(tenant, session_id, change)
+    def delete(self, tenant: Tenant, record_id: str) -> None:
+        with self._lock:
+            self._remove(self._find(tenant, record_id))
 
     # -- internals (called with the lock held) ---------------------------------------------
 
-    def _find(self, tenant: str, session_id: str) -> Session:
-        # Another tenant's session is reported exactly like a missing one.
-        session = self._sessions.get((tenant, session_id))
-        if session is None:
-            raise SessionNotFound(session_id, tenant)
-        return session
+    def _find(self, tenant: Tenant, record_id: str) -> Record:
+        record = self._records.get((tenant, record_id))
+        if record is None:
+            raise NotFound(record_id, tenant)
+        return record
 
-    def _insert(self, session: Session) -> None:
-        # Tenants and tags repeat across sessions: one string each saves memory at 100 000 sessions.
-        session.tenant = sys.intern(session.tenant)
-        session.tags = [sys.intern(tag) for tag in session.tags]
-        self._sessions[(session.tenant, session.id)] = session
-        self._indexes.setdefault(session.tenant, TenantIndex()).add(session)
-        self._text += session.text_size()
+    def _insert(self, record: Record) -> None:
+        # Tenants repeat across records: one tuple of interned strings each saves memory at 100 000.
+        record.tenant = tuple(sys.intern(part) for part in record.tenant)
+        self._records[(record.tenant, record.id)] = record
+        self._indexes.setdefault(record.tenant, TenantIndex()).add(record, self.filter_values(record))
+        self._text += record_text(record)
 
-    def _remove(self, session: Session) -> None:
-        del self._sessions[(session.tenant, session.id)]
-        self._indexes[session.tenant].remove(session)
-        self._text -= session.text_size()
+    def _remove(self, record: Record) -> None:
+        del self._records[(record.tenant, record.id)]
+        self._indexes[record.tenant].remove(record, self.filter_values(record))
+        self._text -= record_text(record)
 
-    def _check_room(self, session: Session, replacing: Session | None) -> None:
-        if replacing is None and len(self._sessions) >= self.limits.max_sessions:
-            raise LimitExceeded(session.id, session.tenant,
-                                f"the server holds {len(self._sessions)} sessions, the limit")
-        grown = session.text_size() - (replacing.text_size() if replacing else 0)
-        if grown > 0 and self._text + grown > self.limits.max_text:
-            raise LimitExceeded(session.id, session.tenant,
-                                f"the server holds {self._text} characters of text, near the limit of {self.limits.max_text}")
-
-    @staticmethod
-    def _refuse_modification(session: Session, *, terminal_too: bool) -> None:
-        # Archived wins over terminated when both apply.
-        if session.archived:
-            raise SessionArchived(session.id, session.tenant)
-        if terminal_too and session.status in TERMINAL:
-            raise SessionTerminated(session.id, session.tenant)
-
-    def _apply(self, tenant: str, session_id: str, change: Callable[[Session], None]) -> Session:
-        """Run `change` on a copy, then store it whole, or nothing if a rule or limit refuses;
-        `updated_at` moves only if the session really changed."""
-        with self._lock:
-            stored = self._find(tenant, session_id)
-            session = stored.copy()
-            change(session)
-            if session == stored:
-                return session
-            session.updated_at = max(session.updated_at, self.now())
-            self._check_room(session, stored)
-            self._remove(stored)
-            self._insert(session)
-            return session.copy()
+    def _check_room(self, record: Record, replacing: Record | None) -> None:
+        limits = self.limits
+        if replacing is None and len(self._records) >= limits.max_sessions:
+            raise LimitExceeded(record.id, record.tenant, f"the server holds {len(self._records)} sessions, the limit")
+        for name, items in record.children.items():
+            before = len(replacing.children.get(name, ())) if replacing else 0
+            if len(items) > limits.max_messages and len(items) > before:
+                raise LimitExceeded(record.id, record.tenant,
+                                    f"the session holds {before} {name}, the limit of {limits.max_messages}")
+        grown = record_text(record) - (record_text(replacing) if replacing else 0)
+        if grown > 0 and self._text + grown > limits.max_text:
+            raise LimitExceeded(record.id, record.tenant,
+                                f"the server holds {self._text} characters of text, near the limit of {limits.max_text}")

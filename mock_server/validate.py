@@ -18,10 +18,11 @@ from urllib.parse import parse_qsl, quote
 import jsonschema_rs
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api_model import Api, Operation
+
 from .envelope import ApiError, field_error
 from .request_body import DEFAULT_MAX_BODY_BYTES, MISSING, read_json_body, replay
 from .route import operation_of
-from .spec import ApiSpec, Operation
 
 SPEC_URI = "urn:openapi-document"
 MAX_INTEGER_DIGITS = 30  # longer digit strings are out of any range the spec gives (and of int()'s limit)
@@ -137,7 +138,7 @@ def compile_schema(registry: jsonschema_rs.Registry, uri: str, pointer: str) -> 
 
 
 def compile_validators(
-    api: ApiSpec, registry: jsonschema_rs.Registry | None = None, uri: str = SPEC_URI
+    api: Api, registry: jsonschema_rs.Registry | None = None, uri: str = SPEC_URI
 ) -> dict[str, OperationValidator]:
     """Every operation's validators, by operationId (at start-up, so a bad schema fails early).
     `registry` holds `api.document` as `uri`, and any document its `$ref`s point into."""
@@ -171,5 +172,5 @@ class RequestValidationMiddleware:
             scope.setdefault("state", {})["arguments"] = arguments
             if errors:
                 summary = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors[:3])
-                raise ApiError("validation_error", f"The request is invalid: {summary}.", errors=errors)
+                raise ApiError(422, f"The request is invalid: {summary}.", errors=errors)
         await self.app(scope, receive, send)

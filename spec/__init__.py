@@ -1,5 +1,9 @@
-"""The shipped OpenAPI 3.1 document of the sessions API (installed as `sessions_spec`)."""
+"""The shipped OpenAPI 3.1 documents of the sessions APIs, their declaration vocabulary and the
+mock's default data (installed as `sessions_spec`)."""
 
 from pathlib import Path
 
-OPENAPI_PATH = Path(__file__).resolve().parent / "openapi.yaml"
+SPEC_DIR = Path(__file__).resolve().parent
+OPENAPI_PATH = SPEC_DIR / "openapi.yaml"
+ADMIN_PATH = SPEC_DIR / "admin.yaml"
+VOCABULARY_PATH = SPEC_DIR / "declaration.schema.yaml"

@@ -9,7 +9,7 @@ from mock_server import MockConfig, build
 from mock_server.admin import AdminAccess
 from mock_server.store import StoreLimits
 
-STATE = "/_mock/organizations/org-mock/sessions"
+STATE = "/_mock/v3/organizations/org-mock/sessions"
 
 
 def first_running(client) -> str:
@@ -17,7 +17,7 @@ def first_running(client) -> str:
 
 
 def test_reset_goes_back_to_the_seed(client, mock, new_session):
-    seeded = len(mock.store.list("org-mock")) - 1
+    seeded = len(mock.store.list(("org-mock",))) - 1
     response = client.post("/_mock/reset")
     assert response.status_code == 200 and response.json()["sessions"] == seeded * 2  # both tenants
     assert client.get(f"{SESSIONS}/{new_session['session_id']}", headers=ADMIN).status_code == 404
@@ -73,10 +73,11 @@ def test_setting_the_same_state_keeps_updated_at(client):
 
 @pytest.mark.parametrize("request_args, status, type_", [
     (("PATCH", f"{STATE}/devin-nope1", {"status": "exit"}), 404, "session_not_found"),
-    (("PATCH", "/_mock/organizations/org-other/sessions/{id}", {"status": "exit"}), 404, "session_not_found"),
+    (("PATCH", "/_mock/v3/organizations/org-other/sessions/{id}", {"status": "exit"}), 404, "session_not_found"),
     (("PATCH", f"{STATE}/{{id}}", {"status": "asleep"}), 422, "validation_error"),
     (("PATCH", f"{STATE}/{{id}}", {}), 422, "validation_error"),
-    (("PATCH", f"{STATE}/{{id}}", {"title": "x"}), 422, "validation_error"),
+    (("PATCH", f"{STATE}/{{id}}", {"nonsense": "x"}), 422, "validation_error"),
+    (("PATCH", f"{STATE}/{{id}}", {"title": "t" * 201}), 422, "validation_error"),
     (("PATCH", f"{STATE}/bad%20id", {"status": "exit"}), 422, "validation_error"),
     (("GET", "/_mock/reset", None), 405, "method_not_allowed"),
     (("GET", "/_mock/nothing", None), 404, "not_found"),
@@ -139,7 +140,7 @@ def test_only_json_bodies(client, content_type):
 
 def test_fixtures_obey_the_product_limits(client):
     too_long = {"sessions": [{"session_id": "devin-a1", "title": "t" * 201, "tags": ["x" * 65],
-                              "messages": [{"message": ""}], "user_id": "u" * 201}]}
+                              "messages": [{"message": ""}], "user_id": "u" * 2049}]}
     response = client.post("/_mock/fixtures", json=too_long)
     assert response.status_code == 422
     assert sorted(e["loc"] for e in response.json()["errors"]) == [

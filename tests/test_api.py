@@ -7,8 +7,10 @@ import asyncio
 import httpx
 import pytest
 
+from api_model import load
 from conftest import ADMIN, OTHER, SESSIONS, VIEWER
-from mock_server.envelope import ERROR_KINDS
+
+TITLES = load().kit.envelope.titles
 
 
 def assert_problem(response, status: int, type_: str) -> dict:
@@ -16,7 +18,7 @@ def assert_problem(response, status: int, type_: str) -> dict:
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
     assert body["type"] == type_ and body["status"] == status
-    assert body["title"] == ERROR_KINDS[type_].title and body["detail"]
+    assert body["title"] == TITLES[type_] and body["detail"]
     assert body["instance"] == response.request.url.path
     if status == 422:
         assert body["errors"] and all(e["loc"][0] in {"path", "query", "header", "body"} for e in body["errors"])
@@ -273,11 +275,10 @@ def test_get_and_list_populate_detail_fields_other_operations_null_them(client):
 
 # -- the mock checks itself ------------------------------------------------------------------
 
-def test_a_response_that_breaks_the_spec_is_a_500_envelope(client, new_session, monkeypatch):
-    from mock_server import handlers
-
-    real = handlers.session_response
-    monkeypatch.setattr(handlers, "session_response", lambda s, detailed: {**real(s, detailed=detailed), "status": "sleeping"})
+def test_a_response_that_breaks_the_spec_is_a_500_envelope(client, mock, new_session, monkeypatch):
+    representation = mock.handlers.representation
+    real = representation.of
+    monkeypatch.setattr(representation, "of", lambda record, read: {**real(record, read=read), "status": "sleeping"})
     response = client.get(f"{SESSIONS}/{new_session['session_id']}", headers=ADMIN)
     assert_problem(response, 500, "internal_error")
 
@@ -299,10 +300,10 @@ def test_seed_is_deterministic():
     def build_store(seed: int):
         from mock_server import MockConfig
 
-        return build(MockConfig(seed=seed)).store.list("org-mock")
+        return build(MockConfig(seed=seed)).store.list(("org-mock",))
 
     assert ids(1) == ids(1) != ids(2)
-    statuses = {s.status for s in build_store(0)}
+    statuses = {s.fields["status"] for s in build_store(0)}
     assert statuses == {"new", "claimed", "running", "resuming", "suspended", "exit", "error"}
 
 
@@ -331,7 +332,7 @@ def test_an_integer_past_any_range_or_in_other_digits_is_a_422(client, first):
 def test_a_list_walks_a_large_store_by_cursor(client, mock):
     # a page costs what the page holds (see test_store); here: 1 000 sessions, walked 100 at a time
     for index in range(1000):
-        mock.store.create("org-mock", f"p{index}", tags=["bulk"], id_prefix="devin-")
+        client.post(SESSIONS, json={"prompt": f"p{index}", "tags": ["bulk"]}, headers=ADMIN)
     seen, after = [], None
     while True:
         page = client.get(SESSIONS, params={"tags": "bulk", "first": 100, **({"after": after} if after else {})},

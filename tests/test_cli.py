@@ -10,7 +10,8 @@ import urllib.request
 
 import pytest
 
-from conftest import free_port, running_cli as running
+from conftest import free_port
+from conftest import running_cli as running
 
 
 def run_cli(*args: str, timeout: float = 30) -> subprocess.CompletedProcess:
@@ -62,8 +63,8 @@ def test_bad_input_is_one_readable_line(args, message):
 
 @pytest.mark.parametrize(("content", "message"), [
     ("tokens: [a, b]\n", "expected a non-empty 'tokens:' mapping"),
-    ("tokens:\n  cog_x: {org: org-a, permissions: [Root]}\n", "permissions must be a list"),
-    ("tokens:\n  cog_x: 3\n", "expected {org:"),
+    ("tokens:\n  cog_x: {org: org-a, permissions: [Root]}\n", "grants (permissions) must be a list"),
+    ("tokens:\n  cog_x: 3\n", "expected {scope:"),
     ("tokens: {\n", "not valid YAML"),
 ])
 def test_malformed_tokens_file(tmp_path, content, message):

@@ -8,17 +8,18 @@ from mock_server import handlers
 
 def test_query_parameters_arrive_typed_with_spec_defaults(client, monkeypatch):
     seen = {}
-    real = handlers.SessionsApi.list_sessions
+    real = handlers.Handlers.list
 
-    async def spy(self, org_id, first=None, after=None, is_archived=None, tags=None):
-        seen.update(org_id=org_id, first=first, is_archived=is_archived, tags=tags)
-        return await real(self, org_id, first, after, is_archived, tags)
+    def spy(self, operation, request):
+        seen.update(path=request.path, query=dict(request.query))
+        return real(self, operation, request)
 
-    monkeypatch.setattr(handlers.SessionsApi, "list_sessions", spy)
+    monkeypatch.setattr(handlers.Handlers, "list", spy)
     assert client.get(SESSIONS, headers=ADMIN).status_code == 200
-    assert seen == {"org_id": "org-mock", "first": 100, "is_archived": None, "tags": None}
+    assert seen == {"path": {"org_id": "org-mock"},
+                    "query": {"first": 100, "after": None, "is_archived": None, "tags": None}}
     client.get(f"{SESSIONS}?first=5&is_archived=true&tags=a&tags=b&unknown=1", headers=ADMIN)
-    assert seen == {"org_id": "org-mock", "first": 5, "is_archived": True, "tags": ["a", "b"]}
+    assert seen["query"] == {"first": 5, "after": None, "is_archived": True, "tags": ["a", "b"]}
 
 
 def test_created_sessions_name_the_token_that_made_them(client):

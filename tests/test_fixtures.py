@@ -6,11 +6,11 @@ import json
 
 import pytest
 
+from api_model import FileError
 from conftest import ADMIN, SESSIONS, free_port
 from mock_server import MockConfig, build
 from mock_server.cli import main
 from mock_server.fixtures import FixtureError
-from mock_server.yaml_files import FileError
 
 GOOD = """
 sessions:
@@ -41,7 +41,7 @@ def test_a_fixtures_file_replaces_the_seed(tmp_path):
     path = tmp_path / "fixtures.yaml"
     path.write_text(GOOD)
     mock = build(MockConfig(fixtures=path))
-    assert [s.id for s in mock.store.list("org-mock")] == ["devin-first1"]
+    assert [s.id for s in mock.store.list(("org-mock",))] == ["devin-first1"]
     with mock.app.test_client() as client:
         body = client.get(f"{SESSIONS}/devin-first1", headers=ADMIN).json()
     assert (body["status"], body["status_detail"], body["tags"], body["created_at"]) == ("suspended", "out_of_credits", ["frontend"], 1700000000)
@@ -53,14 +53,16 @@ def test_fields_and_messages_are_kept(reader, tmp_path):
     path.write_text(json.dumps({"sessions": [{"session_id": "devin-x1", "org_id": "org-other", "url": "https://e.test/1",
                                               "messages": [{"message": "hi"}, {"source": "devin", "message": "yo"}]}]}))
     session, = reader.read(path)
-    assert session.tenant == "org-other" and session.attributes["url"] == "https://e.test/1"
-    assert [(m.source, m.text, m.event_id) for m in session.messages] == [("user", "hi", "devin-x1-1"), ("devin", "yo", "devin-x1-2")]
-    assert (session.status, session.status_detail) == ("running", "working")
+    assert session.tenant == ("org-other",) and session.fields["url"] == "https://e.test/1"
+    assert [(m["source"], m["message"], m["event_id"]) for m in session.children["messages"]] == [
+        ("user", "hi", "devin-x1-1"), ("devin", "yo", "devin-x1-2")]
+    assert (session.fields["status"], session.fields["status_detail"]) == ("running", "working")
 
 
 def test_only_session_id_is_required(reader):
-    session, = reader.sessions({"sessions": [{"session_id": "devin-min1"}]})
-    assert session.tenant == "org-mock" and session.messages and session.title is None
+    session, = reader.records({"sessions": [{"session_id": "devin-min1"}]})
+    assert session.tenant == ("org-mock",) and session.fields["title"] is None and session.children["messages"] == []
+    assert session.fields["url"].endswith("devin-min1")  # what a create would make
 
 
 @pytest.mark.parametrize("entry, where, words", [

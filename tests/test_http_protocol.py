@@ -10,13 +10,14 @@ import time
 import pytest
 
 from conftest import SESSIONS
-from mock_server import create_app
+from mock_server import build
 from mock_server.server import BackgroundServer
 
 
 @pytest.fixture(scope="module")
 def server():
-    with BackgroundServer(create_app(), header_timeout=0.5) as running:
+    mock = build()
+    with BackgroundServer(mock.app, header_timeout=0.5, **mock.serve_options()) as running:
         yield running
 
 

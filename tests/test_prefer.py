@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from api_model import load
 from conftest import ADMIN, SESSIONS
 from mock_server import MockConfig, build
-from mock_server.envelope import ERROR_KINDS
+
+CATALOG = load().errors
 from mock_server.prefer import preferences
 
 
@@ -16,8 +18,8 @@ def forced(client, status: int, path: str = SESSIONS, method: str = "GET", extra
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
-    assert body["status"] == status and ERROR_KINDS[body["type"]].status == status
-    assert body["title"] == ERROR_KINDS[body["type"]].title
+    assert body["status"] == status and CATALOG.status[body["type"]] == status
+    assert body["title"] == CATALOG.titles[body["type"]]
     assert "Prefer" in body["detail"] and body["instance"] == path
     return {"body": body, "headers": response.headers}
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from api_model import load
 from conftest import ADMIN, SESSIONS
 from mock_server import MockConfig, build, handlers
 from mock_server.response_validation import compile_rules, problem_with
-from mock_server.spec import load
 
 
 @pytest.fixture(scope="module")
@@ -47,9 +47,10 @@ def test_every_documented_status_has_a_rule(rules):
         assert set(compiled[operation.operation_id]) == set(operation.statuses)
 
 
-def test_a_handler_answer_off_the_schema_is_a_500_envelope(client, new_session, monkeypatch):
-    real = handlers.session_response
-    monkeypatch.setattr(handlers, "session_response", lambda s, detailed: {**real(s, detailed=detailed), "created_at": "yesterday"})
+def test_a_handler_answer_off_the_schema_is_a_500_envelope(client, mock, new_session, monkeypatch):
+    representation = mock.handlers.representation
+    real = representation.of
+    monkeypatch.setattr(representation, "of", lambda record, read: {**real(record, read=read), "created_at": "yesterday"})
     response = client.get(f"{SESSIONS}/{new_session['session_id']}", headers=ADMIN)
     assert response.status_code == 500 and response.headers["content-type"] == "application/problem+json"
     body = response.json()
@@ -57,16 +58,16 @@ def test_a_handler_answer_off_the_schema_is_a_500_envelope(client, new_session, 
 
 
 def test_an_undocumented_status_from_a_handler_is_a_500(client, new_session, monkeypatch):
-    async def created(self, org_id, devin_id):
-        return {"tags": []}, 201, {"Content-Type": "application/json"}
+    def created(self, operation, request):
+        return 201, {"tags": []}
 
-    monkeypatch.setattr(handlers.SessionsApi, "get_session", created)
+    monkeypatch.setattr(handlers.Handlers, "read", created)
     response = client.get(f"{SESSIONS}/{new_session['session_id']}", headers=ADMIN)
     assert response.status_code == 500 and "201 is not documented" in response.json()["detail"]
 
 
 def test_validation_can_be_switched_off():
     mock = build(MockConfig(validate_responses=False))
-    session = mock.store.list("org-mock")[0]
+    session = mock.store.list(("org-mock",))[0]
     with mock.app.test_client() as client:
         assert client.get(f"{SESSIONS}/{session.id}", headers=ADMIN).status_code == 200

@@ -1,4 +1,4 @@
-"""Lifecycle rules of the in-memory store (CONTRACT.md section 1 and the precise points of 5)."""
+"""The store: records by tenant, changes whole or not at all, the update instant, limits, the index."""
 
 from __future__ import annotations
 
@@ -6,15 +6,7 @@ import threading
 
 import pytest
 
-from mock_server.store import (
-    LimitExceeded,
-    Session,
-    SessionArchived,
-    SessionNotFound,
-    SessionStore,
-    SessionTerminated,
-    StoreLimits,
-)
+from mock_server.store import LimitExceeded, NotFound, Record, Store, StoreLimits, Taken
 
 
 class Clock:
@@ -30,243 +22,188 @@ def clock() -> Clock:
     return Clock()
 
 
+def tags_of(record: Record) -> set:
+    return {("tag", tag) for tag in record.fields.get("tags", [])} | {("archived", bool(record.fields.get("archived")))}
+
+
+def make_store(clock: Clock, **limits) -> Store:
+    return Store(updated="updated", filter_values=tags_of, limits=StoreLimits(**limits), clock=clock)
+
+
 @pytest.fixture
-def store(clock: Clock) -> SessionStore:
-    return SessionStore(clock=clock)
+def store(clock: Clock) -> Store:
+    return make_store(clock)
 
 
-def make(store: SessionStore, status: str, detail: str | None = None, **fields) -> Session:
-    session = Session(id=f"devin-{status}{len(fields)}", tenant="org-a", status=status, status_detail=detail,
-                      created_at=10, updated_at=10, **fields)
-    return store.put(session)
+def record(record_id: str, tenant: str = "t1", created: float = 10, **fields) -> Record:
+    return Record(record_id, (tenant,), created, {"id": record_id, "updated": created, **fields})
 
 
-def test_new_session_is_running_working_with_prompt_as_first_message(store, clock):
-    session = store.create("org-a", "do it", title="T", tags=["x"], id_prefix="devin-")
-    assert (session.status, session.status_detail, session.archived) == ("running", "working", False)
-    assert session.id.startswith("devin-")
-    assert [(m.source, m.text) for m in session.messages] == [("user", "do it")]
-    assert session.created_at == session.updated_at == 1000
+def test_records_are_found_in_their_tenant_only(store):
+    store.insert(record("a"))
+    assert store.get(("t1",), "a").id == "a"
+    with pytest.raises(NotFound):
+        store.get(("t2",), "a")
+    store.insert(record("a", tenant="t2"))  # the same id in another tenant is another record
+    assert store.count() == 2
 
 
-@pytest.mark.parametrize("status", ["new", "claimed", "running", "resuming"])
-def test_archive_puts_an_awake_session_to_sleep(store, status):
-    make(store, status, "working" if status == "running" else None)
-    archived = store.archive("org-a", f"devin-{status}0")
-    assert (archived.status, archived.status_detail, archived.archived) == ("suspended", "user_request", True)
+def test_an_id_is_taken_once_per_tenant(store):
+    store.insert(record("a"))
+    with pytest.raises(Taken):
+        store.insert(record("a"))
 
 
-@pytest.mark.parametrize(("status", "detail"), [("suspended", "inactivity"), ("exit", None), ("error", "error")])
-def test_archive_keeps_other_statuses_and_details(store, status, detail):
-    make(store, status, detail)
-    archived = store.archive("org-a", f"devin-{status}0")
-    assert (archived.status, archived.status_detail, archived.archived) == (status, detail, True)
+def test_a_change_moves_the_update_instant_only_when_something_changed(store, clock):
+    store.insert(record("a", status="x"))
+    clock.now = 2_000.0
+    unchanged = store.apply(("t1",), "a", lambda r, now: r.fields.update(status="x"))
+    assert unchanged.fields["updated"] == 10
+    changed = store.apply(("t1",), "a", lambda r, now: r.fields.update(status="y"))
+    assert changed.fields["updated"] == 2_000.0
+    clock.now = 1_500.0  # the clock went back
+    again = store.apply(("t1",), "a", lambda r, now: r.fields.update(status="z"))
+    assert again.fields["updated"] == 2_000.0
 
 
-def test_archive_is_idempotent_and_moves_updated_at_only_on_change(store, clock):
-    session = store.create("org-a", "p")
-    clock.now += 50
-    first = store.archive("org-a", session.id)
-    clock.now += 50
-    second = store.archive("org-a", session.id)
-    assert first == second
-    assert first.updated_at == 1050
+def test_a_change_that_raises_leaves_nothing(store):
+    store.insert(record("a", status="x"))
+
+    def half_done(r, now):
+        r.fields["status"] = "changed"
+        raise RuntimeError("refused")
+
+    with pytest.raises(RuntimeError):
+        store.apply(("t1",), "a", half_done)
+    assert store.get(("t1",), "a").fields["status"] == "x"
 
 
-def test_unarchive_keeps_status_and_is_idempotent(store, clock):
-    session = store.create("org-a", "p")
-    store.archive("org-a", session.id)
-    clock.now += 5
-    first = store.unarchive("org-a", session.id)
-    clock.now += 5
-    assert store.unarchive("org-a", session.id) == first
-    assert (first.archived, first.status, first.updated_at) == (False, "suspended", 1005)
+def test_a_record_handed_out_is_a_snapshot_no_change_reaches(store):
+    store.insert(record("a", tags=["x"], status="running"))
+    before = store.get(("t1",), "a")
+
+    def change(r, now):
+        r.fields["tags"].append("y")
+        r.fields["status"] = "asleep"
+        r.children["messages"] = [{"message": "hi"}]
+
+    after = store.apply(("t1",), "a", change)
+    assert (before.fields["tags"], before.fields["status"], before.children) == (["x"], "running", {})
+    assert (after.fields["tags"], after.fields["status"]) == (["x", "y"], "asleep")
+    assert store.get(("t1",), "a") is after
 
 
-def test_archived_session_refuses_messages_and_tags_but_allows_terminate(store):
-    session = store.create("org-a", "p")
-    store.archive("org-a", session.id)
-    with pytest.raises(SessionArchived):
-        store.send_message("org-a", session.id, "hello")
-    with pytest.raises(SessionArchived):
-        store.replace_tags("org-a", session.id, ["a"])
-    assert store.terminate("org-a", session.id).status == "exit"
+def test_delete(store):
+    store.insert(record("a"))
+    store.delete(("t1",), "a")
+    with pytest.raises(NotFound):
+        store.get(("t1",), "a")
 
 
-def test_message_resumes_a_suspended_session(store):
-    make(store, "suspended", "inactivity")
-    resumed = store.send_message("org-a", "devin-suspended0", "go on")
-    assert (resumed.status, resumed.status_detail) == ("running", "working")
-    assert resumed.messages[-1].source == "user" and resumed.messages[-1].text == "go on"
-
-
-@pytest.mark.parametrize("status", ["exit", "error"])
-def test_terminal_session_refuses_messages(store, status):
-    make(store, status)
-    with pytest.raises(SessionTerminated):
-        store.send_message("org-a", f"devin-{status}0", "hi")
-
-
-def test_archived_and_terminated_answers_archived(store):
-    make(store, "exit", archived=True)
-    with pytest.raises(SessionArchived):
-        store.send_message("org-a", "devin-exit1", "hi")
-
-
-def test_terminate_rules(store, clock):
-    make(store, "error", "error")
-    assert store.terminate("org-a", "devin-error0").status == "error"  # error is kept
-    session = store.create("org-a", "p")
-    ended = store.terminate("org-a", session.id)
-    assert (ended.status, ended.archived) == ("exit", False)
-    clock.now += 10
-    assert store.terminate("org-a", session.id) == ended  # no-op, updated_at included
-    archived = store.terminate("org-a", session.id, archive=True)
-    assert archived.archived and archived.updated_at == 1010
-    store.unarchive("org-a", session.id)
-    assert store.terminate("org-a", session.id, archive=False).archived is False
-
-
-def test_replace_tags_with_same_list_changes_nothing(store, clock):
-    session = store.create("org-a", "p", tags=["a", "b"])
-    clock.now += 10
-    assert store.replace_tags("org-a", session.id, ["a", "b"]).updated_at == 1000
-    assert store.replace_tags("org-a", session.id, ["c"]).updated_at == 1010
-
-
-def test_replace_tags_allowed_on_terminal_session(store):
-    make(store, "exit")
-    assert store.replace_tags("org-a", "devin-exit0", ["done"]).tags == ["done"]
-
-
-def test_updated_at_never_decreases_when_the_clock_goes_back(store, clock):
-    session = store.create("org-a", "p")
-    clock.now -= 100
-    assert store.archive("org-a", session.id).updated_at == 1000
-
-
-def test_other_tenant_sees_not_found(store):
-    session = store.create("org-a", "p")
-    with pytest.raises(SessionNotFound):
-        store.get("org-b", session.id)
-    with pytest.raises(SessionNotFound):
-        store.archive("org-b", session.id)
-    assert not store.get("org-a", session.id).archived
-
-
-def test_list_filters_and_orders_newest_first(store, clock):
-    old = store.create("org-a", "p", tags=["a", "b"])
-    clock.now += 1
-    new = store.create("org-a", "p", tags=["a"])
-    store.create("org-b", "p")
-    store.archive("org-a", old.id)
-    assert [s.id for s in store.list("org-a")] == [new.id, old.id]
-    assert [s.id for s in store.list("org-a", archived=True)] == [old.id]
-    assert [s.id for s in store.list("org-a", archived=False)] == [new.id]
-    assert [s.id for s in store.list("org-a", tags=["a", "b"])] == [old.id]
-
-
-def test_returned_sessions_are_copies(store):
-    session = store.create("org-a", "p", tags=["a"])
-    session.tags.append("mutated")
-    assert store.get("org-a", session.id).tags == ["a"]
-
-
-def test_concurrent_archives_all_see_the_same_state(store, clock):
-    session = store.create("org-a", "p")
-    results: list[Session] = []
-    threads = [threading.Thread(target=lambda: results.append(store.archive("org-a", session.id))) for _ in range(16)]
+def test_concurrent_changes_all_see_a_whole_state(store):
+    store.insert(record("a", count=0))
+    threads = [threading.Thread(target=store.apply, args=(("t1",), "a", lambda r, now: r.fields.update(count=r.fields["count"] + 1)))
+               for _ in range(32)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(results) == 16 and all(r == results[0] for r in results)
+    assert store.get(("t1",), "a").fields["count"] == 32
 
 
 # -- limits: a write past one is refused whole -------------------------------------------------
 
 
-def test_sessions_past_the_limit_are_refused(clock):
-    store = SessionStore(clock=clock, limits=StoreLimits(max_sessions=2))
-    store.create("org-a", "one")
-    store.create("org-b", "two")
+def test_records_past_the_limit_are_refused(clock):
+    store = make_store(clock, max_sessions=2)
+    store.insert(record("a"))
+    store.insert(record("b", tenant="t2"))
     with pytest.raises(LimitExceeded, match="2 sessions"):
-        store.create("org-a", "three")
+        store.insert(record("c"))
     assert store.count() == 2
 
 
-def test_messages_past_the_limit_are_refused_and_nothing_changes(clock):
-    store = SessionStore(clock=clock, limits=StoreLimits(max_messages=2))
-    session = store.create("org-a", "prompt")
-    store.send_message("org-a", session.id, "second")
+def test_items_past_the_limit_are_refused_and_nothing_changes(clock):
+    store = make_store(clock, max_messages=2)
+    store.insert(Record("a", ("t1",), 10, {"updated": 10}, {"messages": [{"m": "1"}, {"m": "2"}]}))
     with pytest.raises(LimitExceeded, match="2 messages"):
-        store.send_message("org-a", session.id, "third")
-    assert [m.text for m in store.get("org-a", session.id).messages] == ["prompt", "second"]
+        store.apply(("t1",), "a", lambda r, now: r.children["messages"].append({"m": "3"}))
+    assert len(store.get(("t1",), "a").children["messages"]) == 2
 
 
 def test_text_past_the_limit_is_refused(clock):
-    store = SessionStore(clock=clock, limits=StoreLimits(max_text=100))
-    session = store.create("org-a", "x" * 60)
+    store = make_store(clock, max_text=150)  # member names count too: 14 characters a record here
+    store.insert(record("a", text="x" * 100))
     with pytest.raises(LimitExceeded, match="characters"):
-        store.send_message("org-a", session.id, "y" * 50)
+        store.apply(("t1",), "a", lambda r, now: r.fields.update(more="y" * 40))
     with pytest.raises(LimitExceeded):
-        store.create("org-a", "z" * 50)
-    store.replace_tags("org-a", session.id, ["small"])  # within the limit
+        store.insert(record("b", text="z" * 30))
     store.replace_all([])  # room again
-    store.create("org-a", "z" * 90)
+    store.insert(record("c", text="z" * 120))
 
 
 def test_replace_all_checks_every_limit(clock):
-    store = SessionStore(clock=clock, limits=StoreLimits(max_sessions=1, max_messages=1))
-    one = store.create("org-a", "p")
+    store = make_store(clock, max_sessions=1, max_messages=1)
+    store.insert(record("a"))
     with pytest.raises(LimitExceeded, match="more than the limit of 1"):
-        store.replace_all([one, Session(id="devin-x", tenant="org-a", status="new", status_detail=None,
-                                        created_at=1, updated_at=1)])
+        store.replace_all([record("x"), record("y")])
+    with pytest.raises(LimitExceeded, match="messages"):
+        store.replace_all([Record("x", ("t1",), 1, {}, {"messages": [{}, {}]})])
     assert store.count() == 1  # nothing was loaded
 
 
 # -- lists: a page costs what the page holds, whatever the store holds ----------------------------
 
 
-def test_a_page_copies_only_its_own_sessions(store, clock, monkeypatch):
+class CountingRecords(dict):
+    """The store's records, counting the ones a read looks up."""
+
+    looked_up = 0
+
+    def __getitem__(self, key):
+        self.looked_up += 1
+        return super().__getitem__(key)
+
+
+def test_a_page_reads_only_its_own_records_and_copies_none(store, monkeypatch):
     for index in range(20_000):
-        clock.now += 0.01
-        store.create("org-a", "p", tags=["all", "even" if index % 2 == 0 else "odd"] + (["rare"] if index % 5000 == 0 else []))
+        tags = ["all", "even" if index % 2 == 0 else "odd"] + (["rare"] if index % 5000 == 0 else [])
+        store.insert(record(f"r{index:05d}", created=index, tags=tags))
+    store._records = CountingRecords(store._records)
     copies = []
-    original = Session.copy
-    monkeypatch.setattr(Session, "copy", lambda self: copies.append(1) or original(self))
-    for filters in ({}, {"archived": False}, {"tags": ["all"]}, {"tags": ["even"]}, {"tags": ["rare"]}):
-        copies.clear()
-        sessions, total, more = store.page("org-a", first=20, **filters)
-        assert len(copies) == len(sessions) <= 20, filters
-    assert store.page("org-a", tags=["rare"])[1] == 4
-    assert store.page("org-a", tags=["even", "odd"])[1] == 0
+    original = Record.copy
+    monkeypatch.setattr(Record, "copy", lambda self: copies.append(1) or original(self))
+    for wanted in ([], [("archived", False)], [("tag", "all")], [("tag", "even")], [("tag", "rare")]):
+        store._records.looked_up = 0
+        records, total, more = store.page(("t1",), wanted, first=20)
+        assert store._records.looked_up == len(records) <= 20, wanted
+    assert copies == []
+    assert store.page(("t1",), [("tag", "rare")])[1] == 4
+    assert store.page(("t1",), [("tag", "even"), ("tag", "odd")])[1] == 0
 
 
-def test_pages_walked_by_key_return_every_match_once_newest_first(store, clock):
-    ids = []
+def test_pages_walked_by_key_return_every_match_once_newest_first(store):
     for index in range(50):
-        clock.now += index % 3  # several share a second: ordered by id then
-        ids.append(store.create("org-a", "p", tags=["x"] if index % 2 else ["x", "y"]).id)
-    for filters in ({}, {"tags": ["x"]}, {"tags": ["y"]}, {"archived": False}):
-        expected = [s.id for s in sorted((store.get("org-a", i) for i in ids), key=Session.sort_key, reverse=True)
-                    if set(filters.get("tags", [])) <= set(s.tags)]
+        store.insert(record(f"r{index:02d}", created=index // 3, tags=["x"] if index % 2 else ["x", "y"]))
+    everything = store.list(("t1",))
+    assert [r.sort_key() for r in everything] == sorted((r.sort_key() for r in everything), reverse=True)
+    for wanted in ([], [("tag", "x")], [("tag", "y")], [("archived", False)]):
+        expected = [r.id for r in everything if all(value in tags_of(r) for value in wanted)]
         walked, after = [], None
         while True:
-            sessions, total, more = store.page("org-a", after=after, first=7, **filters)
-            walked += [s.id for s in sessions]
+            records, total, more = store.page(("t1",), wanted, after=after, first=7)
+            walked += [r.id for r in records]
             assert total == len(expected)
             if not more:
                 break
-            after = sessions[-1].sort_key()
-        assert walked == expected, filters
+            after = records[-1].sort_key()
+        assert walked == expected, wanted
 
 
 def test_the_index_follows_every_change(store):
-    session = store.create("org-a", "p", tags=["a"])
-    store.archive("org-a", session.id)
-    assert [s.id for s in store.list("org-a", archived=True)] == [session.id]
-    assert store.list("org-a", archived=False) == []
-    store.unarchive("org-a", session.id)
-    store.replace_tags("org-a", session.id, ["b"])
-    assert store.list("org-a", tags=["a"]) == [] and [s.id for s in store.list("org-a", tags=["b"])] == [session.id]
+    store.insert(record("a", tags=["a"]))
+    store.apply(("t1",), "a", lambda r, now: r.fields.update(archived=True))
+    assert [r.id for r in store.list(("t1",), [("archived", True)])] == ["a"]
+    assert store.list(("t1",), [("archived", False)]) == []
+    store.apply(("t1",), "a", lambda r, now: r.fields.update(tags=["b"]))
+    assert store.list(("t1",), [("tag", "a")]) == [] and [r.id for r in store.list(("t1",), [("tag", "b")])] == ["a"]

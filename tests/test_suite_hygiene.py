@@ -13,21 +13,22 @@ TAG = f"contract-{RUN_ID}"
 
 
 def everything(mock) -> dict:
-    return {(s.tenant, s.id): s for org in ("org-mock", "org-other") for s in mock.store.list(org)}
+    return {(r.tenant, r.id): r for tenant in mock.store.tenants() for r in mock.store.list(tenant)}
 
 
 def test_a_run_changes_nothing_it_did_not_create_and_cleans_up_all_it_did():
     mock = build()
     before = everything(mock)
-    with BackgroundServer(mock.app) as server:
+    with BackgroundServer(mock.app, **mock.serve_options()) as server:
         result = run_suite_at(server.url, "--run-id", RUN_ID, "-n", "2")
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     after = everything(mock)
     changed = [key for key, session in before.items() if after.get(key) != session]
     assert not changed, f"{len(changed)} sessions the run did not create changed, e.g. {changed[:3]}"
     created = [session for key, session in after.items() if key not in before]
-    assert {s.tenant for s in created} == {"org-mock", "org-other"}  # both directions of tenancy ran
-    untagged = [s.id for s in created if TAG not in s.tags]
+    assert {s.tenant for s in created} == {("org-mock",), ("org-other",)}  # both directions of tenancy ran
+    untagged = [s.id for s in created if TAG not in s.fields["tags"]]
     assert not untagged, f"{len(untagged)} of {len(created)} sessions of the run lack {TAG}: {untagged[:5]}"
-    left_running = [(s.id, s.status, s.archived) for s in created if s.status not in ("exit", "error") or not s.archived]
+    left_running = [(s.id, s.fields["status"], s.fields["is_archived"]) for s in created
+                    if s.fields["status"] not in ("exit", "error") or not s.fields["is_archived"]]
     assert not left_running, f"{len(left_running)} of {len(created)} sessions of the run were not cleaned up: {left_running[:5]}"

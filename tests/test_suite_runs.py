@@ -107,7 +107,7 @@ def test_a_short_retry_after_is_waited_out():
         return (429, b"application/problem+json", b'{"type": "rate_limited"}', (b"retry-after", b"1")) if n == 2 else None
 
     target = Counting(once, app=mock)
-    result = run_suite(target, "-k", "test_new_session_is_running")
+    result = run_suite(target, "-k", "test_new_session_is_initial")
     assert result.returncode == 0, (result.stdout + result.stderr)[-2000:]
 
 

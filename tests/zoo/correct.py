@@ -1,6 +1,6 @@
 """Correct sessions APIs that read the contract's open points differently from the mock.
 
-The contract (CONTRACT.md §5) leaves some points open, and a check must accept every reading a
+The contract (docs/contract.md) leaves some points open, and a check must accept every reading a
 point allows: the suite will meet servers that are right but are not the mock. Each variant here
 is the mock with such readings taken the other way, built like the broken zoo (store subclasses,
 a proxy rewriting requests or answers); the contract suite must pass every one of them.
@@ -18,14 +18,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
+from api_model import load
 from mock_server import MockConfig, build
-from mock_server.auth import DEFAULT_CREDENTIALS
-from mock_server.handlers import DETAIL_FIELDS
-from mock_server.store import TERMINAL, Message, SessionStore
-from tests.zoo import Rewrite, json_rewrite, mock, query
+from mock_server.store import Store
+from tests.zoo import Rewrite, TickingStore, json_rewrite, mock, query
 
 BODY_ROUTES = (("POST", "/sessions"), ("POST", "/messages"), ("PUT", "/tags"))
-KNOWN_TOKENS = {c.token for c in DEFAULT_CREDENTIALS}
+KNOWN_TOKENS = {c.token for c in load().default_credentials()}
+DETAIL_FIELDS = load().kit.resource.read_only
 
 
 @dataclass(frozen=True)
@@ -61,31 +61,34 @@ def problem(status: int, error_type: str, title: str, detail: str, instance: str
 # -- every field on every operation (§1: other operations "may" answer null) -------------------
 
 
-class CategorisedAtCreation(SessionStore):
+class CategorisedAtCreation(Store):
     """Categorisation runs as the session is created, and tags are kept sorted (their order is not
     part of the contract)."""
 
-    def create(self, tenant, prompt, *, tags=(), attributes=None, **kwargs):
-        attributes = {**(attributes or {}), "category": "other", "subcategory": "Other",
-                      "structured_output": {"summary": "not started"}}
-        return super().create(tenant, prompt, tags=sorted(tags), attributes=attributes, **kwargs)
+    def insert(self, record):
+        record.fields.update(category="other", subcategory="Other", structured_output={"summary": "not started"},
+                             tags=sorted(record.fields["tags"]))
+        return super().insert(record)
 
-    def replace_tags(self, tenant, session_id, tags):
-        return super().replace_tags(tenant, session_id, sorted(tags))
+    def apply(self, tenant, record_id, change):
+        def sorted_tags(record, now):
+            change(record, now)
+            record.fields["tags"] = sorted(record.fields["tags"])
+
+        return super().apply(tenant, record_id, sorted_tags)
 
 
 def full_responses(fill_create: bool = True):
     """A serializer that fills the get/list-only fields on every operation (all but create, with
     `fill_create` false: writes answer the session re-read), adds a static member the schema does
     not name (`max_acu_limit`), and labels JSON with its charset."""
-    store = CategorisedAtCreation()
-    app = mock(store)
+    built = build(MockConfig(), store_class=CategorisedAtCreation)
+    store, app = built.store, built.app
 
     def fill(session: dict, org: str) -> dict:
-        stored = store.get(org, session["session_id"])
-        session.update({"status_detail": stored.status_detail, **{
-            name: stored.attributes.get(name) for name in DETAIL_FIELDS if name != "status_detail"}})
-        session["max_acu_limit"] = stored.attributes.get("max_acu_limit")
+        stored = store.get((org,), session["session_id"]).fields
+        session.update({name: stored.get(name) for name in DETAIL_FIELDS})
+        session["max_acu_limit"] = None  # a member the schema does not name
         return session
 
     def change(data, scope):
@@ -242,19 +245,19 @@ class CursorProxy:
     """
 
     def __init__(self, issue, resolve):
-        self.store = SessionStore()
-        self.mock = build(MockConfig(), store=self.store)
+        self.mock = build(MockConfig())
+        self.store = self.mock.store
         self.issue, self.resolve = issue, resolve
 
     def listing(self, scope, params):
         """(mock listing name, ordered positions the mock's cursors name) of a list request."""
         org, parts = org_of(scope), scope["path"].split("/")
         if scope["path"].endswith("/messages"):
-            messages = self.store.get(org, parts[5]).messages
-            return f"messages:{org}:{parts[5]}", list(range(len(messages)))
+            messages = self.store.get((org,), parts[5]).children["messages"]
+            return f"list_messages:{org}:{parts[5]}", list(range(len(messages)))
         archived = {"true": True, "false": False}.get((params.get("is_archived") or [""])[-1])
-        sessions = self.store.list(org, archived=archived, tags=params.get("tags", []))
-        return f"sessions:{org}", [list(s.sort_key()) for s in sessions]
+        wanted = self.mock.handlers.filters.wanted("list_sessions", {"is_archived": archived, "tags": params.get("tags")})
+        return f"list_sessions:{org}", [list(r.sort_key()) for r in self.store.list((org,), wanted)]
 
     def request(self, scope, body):
         params = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
@@ -338,46 +341,39 @@ def cursors_bound_to_filters():
 # -- lifecycle readings (§5: updated_at, terminal status_detail, devin's messages) ---------------
 
 
-class TickingTerminalReplying(SessionStore):
-    """Every change moves `updated_at` at least one second on (a version clock, never shared), a
-    terminated session reads `exit` / `finished`, and Devin answers every user message."""
+class TickingReplying(TickingStore):
+    """Every change moves `updated_at` a second on (a version clock, never shared), and Devin answers
+    every user message."""
 
-    def _apply(self, tenant, session_id, change):
-        def change_and_tick(session):
-            before = session.copy()
-            change(session)
-            if session != before:
-                session.updated_at = before.updated_at + 1
+    def insert(self, record):
+        self._reply(record)
+        return super().insert(record)
 
-        return super()._apply(tenant, session_id, change_and_tick)
+    def apply(self, tenant, record_id, change):
+        def change_and_reply(record, now):
+            before = len(record.children.get("messages", []))
+            change(record, now)
+            if len(record.children.get("messages", [])) > before:
+                self._reply(record)
 
-    def create(self, *args, **kwargs):
-        session = super().create(*args, **kwargs)
-        with self._lock:
-            self._reply(self._find(session.tenant, session.id))
-        return self.get(session.tenant, session.id)
+        return super().apply(tenant, record_id, change_and_reply)
 
-    def send_message(self, tenant, session_id, text):
-        super().send_message(tenant, session_id, text)
-        with self._lock:
-            self._reply(self._find(tenant, session_id))
-        return self.get(tenant, session_id)
+    def _reply(self, record):
+        messages = record.children.setdefault("messages", [])
+        messages.append({"event_id": f"{record.id}-{len(messages) + 1}", "source": "devin", "message": "On it.",
+                         "created_at": self.now()})
 
-    def terminate(self, tenant, session_id, *, archive=False):
-        before = self.get(tenant, session_id)
-        session = super().terminate(tenant, session_id, archive=archive)
-        if before.status not in TERMINAL and session.status == "exit":
-            with self._lock:
-                self._find(tenant, session_id).status_detail = "finished"
-        return self.get(tenant, session_id)
 
-    def _reply(self, session):
-        number = len(session.messages) + 1
-        session.messages.append(Message(f"{session.id}-{number}", "devin", "On it.", self.now()))
+def terminate_finishes(document: dict) -> None:
+    """Terminate leaves `status_detail` finished (the contract: terminal sessions *may* have a null one)."""
+    terminate = document["paths"]["/v3/organizations/{org_id}/sessions/{devin_id}"]["delete"]["x-kit"]
+    terminate["set"][0]["then"]["status_detail"] = {"open": "finished"}
 
 
 def version_clock():
-    return mock(TickingTerminalReplying())
+    from tests.zoo import spec_variant
+
+    return mock(TickingReplying, spec_variant(terminate_finishes))
 
 
 # -- a rate limit (§2: 429 with Retry-After) -----------------------------------------------------

@@ -1,4 +1,4 @@
-"""Reading the YAML files a user hands the mock (spec, tokens, fixtures), with one-line errors.
+"""Reading the YAML files of the kit and its users (specs, tokens, fixtures, seeds), with one-line errors.
 
 A `.json` file is read as JSON (a subset of YAML, parsed a hundred times faster); YAML is read
 with libyaml's loader where PyYAML was built with it.
@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
 
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

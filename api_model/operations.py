@@ -1,25 +1,19 @@
-"""The shipped OpenAPI 3.1 document, read once and indexed for the request pipeline.
+"""The operations of an OpenAPI 3.1 document, indexed: paths, methods, parameters, bodies, answers.
 
-Every stage (route, auth, validate) reads its rules from here, so the spec stays the single
-source of truth: a path, a permission or a schema changes in the YAML, not in code.
+What the document says is read from it, once: a path, a method, a permission, a schema or a
+documented status changes in the YAML, not in code.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from sessions_spec import OPENAPI_PATH as DEFAULT_SPEC
-
-from .yaml_files import FileError, read_yaml
+from .document import SpecError, escape_pointer, resolve_ref
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
-
-
-class SpecError(FileError):
-    """The spec file cannot be read or is not an OpenAPI 3.1 document."""
+JSON = "application/json"
 
 
 @dataclass(frozen=True)
@@ -35,7 +29,7 @@ class Parameter:
 class Operation:
     operation_id: str
     method: str  # upper case
-    path: str  # template, e.g. /v3/organizations/{org_id}/sessions
+    path: str  # template, e.g. /orgs/{org}/sessions
     pointer: str  # JSON pointer of the operation object in the document
     parameters: tuple[Parameter, ...]  # path-level ones included
     body_pointer: str | None  # JSON pointer of the application/json body schema
@@ -43,6 +37,12 @@ class Operation:
     permission: str | None
     secured: bool
     statuses: tuple[int, ...]  # documented response statuses
+    success: int  # the documented 2xx status
+    success_schema: str | None  # the name of the 2xx JSON body's schema (components/schemas), if any
+    declaration: dict[str, Any] = field(default_factory=dict, compare=False)  # its `x-kit`
+
+    def parameter(self, name: str) -> Parameter | None:
+        return next((p for p in self.parameters if p.name == name), None)
 
 
 @dataclass
@@ -52,46 +52,25 @@ class PathTemplate:
     operations: dict[str, Operation] = field(default_factory=dict)  # by method
 
 
-@dataclass
-class ApiSpec:
-    document: dict[str, Any]
-    operations: dict[str, Operation]
-    paths: list[PathTemplate]
-
-
-def read_document(path: str | Path) -> dict[str, Any]:
-    try:
-        document = read_yaml(path, "spec")
-    except FileError as exc:
-        raise SpecError(str(exc)) from exc
-    if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith("3.1"):
-        raise SpecError(f"spec {path} is not an OpenAPI 3.1 document")
-    return document
-
-
-def escape_pointer(token: str) -> str:
-    """`token` as one JSON pointer segment."""
-    return token.replace("~", "~0").replace("/", "~1")
-
-
-def resolve_ref(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    """Follow local `$ref`s (`#/components/...`) until a concrete object."""
-    while isinstance(node, dict) and "$ref" in node:
-        target: Any = document
-        for token in node["$ref"].removeprefix("#/").split("/"):
-            target = target[token.replace("~1", "/").replace("~0", "~")]
-        node = target
-    return node
-
-
 def _template_regex(template: str) -> re.Pattern[str]:
-    # A path parameter is one whole segment; [^/] also matches a newline, so `devin-x%0A`
+    # A path parameter is one whole segment; [^/] also matches a newline, so `id%0A`
     # reaches validation (and is refused there) instead of looking like an unknown route.
     pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
     return re.compile(pattern)
 
 
-def index(document: dict[str, Any]) -> ApiSpec:
+def _success(document: dict[str, Any], op: dict[str, Any], operation_id: str) -> tuple[int, str | None]:
+    codes = sorted(int(code) for code in op.get("responses", {}) if code.isdigit() and code.startswith("2"))
+    if not codes:
+        raise SpecError(f"{operation_id}: documents no 2xx response")
+    raw = op["responses"][str(codes[0])]
+    schema_ref = resolve_ref(document, raw).get("content", {}).get(JSON, {}).get("schema", {}).get("$ref", "")
+    name = schema_ref.removeprefix("#/components/schemas/") if schema_ref.startswith("#/components/schemas/") else None
+    return codes[0], name
+
+
+def index(document: dict[str, Any]) -> tuple[dict[str, Operation], list[PathTemplate]]:
+    """Every operation by operationId, and the path templates in document order."""
     operations: dict[str, Operation] = {}
     paths: list[PathTemplate] = []
     global_security = document.get("security", [])
@@ -103,6 +82,7 @@ def index(document: dict[str, Any]) -> ApiSpec:
             if op is None:
                 continue
             pointer = f"/paths/{escape_pointer(template)}/{method}"
+            operation_id = op.get("operationId") or f"{method.upper()} {template}"
             parameters: dict[tuple[str, str], Parameter] = {}
             declared = [(f"/paths/{escape_pointer(template)}/parameters", shared_parameters),
                         (f"{pointer}/parameters", op.get("parameters", []))]
@@ -116,9 +96,12 @@ def index(document: dict[str, Any]) -> ApiSpec:
                         parameter.get("schema", {}), f"{at}/schema",
                     )
             body = resolve_ref(document, op.get("requestBody", {}))
-            has_json_body = "application/json" in body.get("content", {})
+            has_json_body = JSON in body.get("content", {})
+            if has_json_body and "$ref" in op.get("requestBody", {}):
+                raise SpecError(f"{operation_id}: inline the requestBody, not a $ref")
+            success, success_schema = _success(document, op, operation_id)
             operation = Operation(
-                operation_id=op["operationId"],
+                operation_id=operation_id,
                 method=method.upper(),
                 path=template,
                 pointer=pointer,
@@ -128,14 +111,11 @@ def index(document: dict[str, Any]) -> ApiSpec:
                 permission=op.get("x-required-permission"),
                 secured=bool(op.get("security", global_security)),
                 statuses=tuple(sorted(int(code) for code in op.get("responses", {}) if code.isdigit())),
+                success=success,
+                success_schema=success_schema,
+                declaration=op.get("x-kit") or {},
             )
-            if has_json_body and "$ref" in op.get("requestBody", {}):
-                raise SpecError(f"{operation.operation_id}: inline the requestBody, not a $ref")
             operations[operation.operation_id] = operation
             path_template.operations[operation.method] = operation
         paths.append(path_template)
-    return ApiSpec(document, operations, paths)
-
-
-def load(path: str | Path = DEFAULT_SPEC) -> ApiSpec:
-    return index(read_document(path))
+    return operations, paths

@@ -1,0 +1,54 @@
+"""An OpenAPI 3.1 document as read from its file, and JSON pointer and `$ref` helpers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .files import FileError, read_yaml
+
+
+class SpecError(FileError):
+    """The spec cannot be read, is not OpenAPI 3.1, or its declaration is wrong; one line, naming the key."""
+
+
+def read_document(path: str | Path) -> dict[str, Any]:
+    try:
+        document = read_yaml(path, "spec")
+    except FileError as exc:
+        raise SpecError(str(exc)) from exc
+    if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith("3.1"):
+        raise SpecError(f"spec {path} is not an OpenAPI 3.1 document")
+    return document
+
+
+def escape_pointer(token: str) -> str:
+    """`token` as one JSON pointer segment."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def resolve_ref(document: dict[str, Any], node: Any) -> Any:
+    """Follow local `$ref`s (`#/components/...`) until a concrete object."""
+    while isinstance(node, dict) and "$ref" in node:
+        target: Any = document
+        for token in node["$ref"].removeprefix("#/").split("/"):
+            target = target[token.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
+def schema(document: dict[str, Any], name: str) -> dict[str, Any]:
+    """The schema `name` under components/schemas, its `$ref` followed."""
+    return resolve_ref(document, document.get("components", {}).get("schemas", {}).get(name))
+
+
+def properties(document: dict[str, Any], node: Any) -> dict[str, Any]:
+    """The properties a schema declares, through `$ref` and `allOf`."""
+    node = resolve_ref(document, node)
+    if not isinstance(node, dict):
+        return {}
+    found = dict(node.get("properties", {}))
+    for part in node.get("allOf", []):
+        for name, sub in properties(document, part).items():
+            found.setdefault(name, sub)
+    return found

@@ -1,0 +1,124 @@
+"""The admin API's document for the API being served: `spec/admin.yaml`, completed.
+
+The template says what is the same for every API (reset, fixtures). What depends on the API is
+filled in from its document and declaration: the fixture and state schemas (the representation's
+members, referenced from the API's own document, with the create and update bodies' limits where
+a member comes from them, and a bound on every other string and list), the envelope, and the
+path that sets a session's members, `PATCH /_mock<the API's path of one session>`.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+from urllib.parse import quote, unquote
+
+from api_model import Api, properties, resolve_ref, schema
+
+MAX_TEXT = 2048  # a bound on fixture strings the representation leaves unbounded
+MAX_LIST = 100
+SET_STATE = "set_session_state"
+ERRORS = ("400", "401", "403", "404", "413", "415", "422", "500")
+
+
+def _bounded(api: Api, member_ref: dict[str, Any]) -> dict[str, Any]:
+    """A member's schema, with a bound where the representation sets none on strings and lists."""
+    resolved = resolve_ref(api.document, {"$ref": "#" + unquote(member_ref["$ref"].partition("#")[2])}) or {}
+    options = [resolved, *resolved.get("anyOf", []), *resolved.get("oneOf", [])]
+    extra: dict[str, Any] = {}
+    if any(o.get("type") == "string" and "enum" not in o and "maxLength" not in o for o in options):
+        extra["maxLength"] = MAX_TEXT
+    if any(o.get("type") == "array" and "maxItems" not in o for o in options):
+        extra["maxItems"] = MAX_LIST
+    return {**member_ref, **extra}
+
+
+def _schema_pointer(api: Api, pointer: str) -> str:
+    """`pointer`, or where the `$ref`s found there lead (a JSON pointer cannot pass through a `$ref`)."""
+    def at(pointer: str) -> Any:
+        node: Any = api.document
+        for token in pointer.removeprefix("/").split("/"):
+            node = node[token.replace("~1", "/").replace("~0", "~")]
+        return node
+
+    node = at(pointer)
+    while isinstance(node, dict) and "$ref" in node:
+        pointer = unquote(node["$ref"].removeprefix("#"))
+        node = at(pointer)
+    return pointer
+
+
+def admin_document(api: Api, template: dict[str, Any], product_name: str, max_children: int) -> dict[str, Any]:
+    """The admin document for `api`, whose document the admin one refers to as `product_name`."""
+    document = copy.deepcopy(template)
+    r = api.kit.resource
+    ref = lambda pointer: {"$ref": f"{product_name}#{quote(pointer, safe='/~')}"}  # noqa: E731
+    # Members the create or update body gives carry the body's limits.
+    from_body: dict[str, dict[str, Any]] = {}
+    for op_id, behaviour in api.kit.behaviours.items():
+        operation = api.operations[op_id]
+        if behaviour.kind in ("create", "update") and operation.body_pointer:
+            body = _schema_pointer(api, operation.body_pointer)
+            for name in properties(api.document, {"$ref": f"#{body}"}):
+                from_body.setdefault(name, ref(f"{body}/properties/{name}"))
+    members = {}
+    for name in properties(api.document, schema(api.document, r.schema)):
+        member = from_body.get(name) or ref(f"/components/schemas/{r.schema}/properties/{name}")
+        members[name] = _bounded(api, member) if name not in from_body else member
+    fixture = {"type": "object", "additionalProperties": False, "required": [r.id_field],
+               "description": template["components"]["schemas"]["FixtureSession"]["description"],
+               "properties": dict(members)}
+    for name, child in r.children.items():
+        fixture["properties"][name] = {"type": "array", "maxItems": max_children,
+                                       "items": {"$ref": f"#/components/schemas/Fixture_{name}"}}
+        document["components"]["schemas"][f"Fixture_{name}"] = _child_schema(api, name, ref)
+    schemas = document["components"]["schemas"]
+    schemas["FixtureSession"] = fixture
+    fixed = {r.id_field, r.created, *(m for m in r.tenancy.values() if m)}
+    schemas["SessionState"] = {**schemas["SessionState"], "additionalProperties": False,
+                               "properties": {n: s for n, s in members.items() if n not in fixed}}
+    envelope = api.kit.envelope
+    document["components"]["responses"]["Problem"]["content"] = {
+        envelope.media_type: {"schema": ref(f"/components/schemas/{envelope.schema}")}}
+    item = next(op for op in api.operations.values() if api.kit.behaviours[op.operation_id].kind == "read")
+    document["paths"][f"/_mock{item.path}"] = {
+        "parameters": [{"name": p.name, "in": "path", "required": True, "schema": ref(p.schema_pointer)}
+                       for p in item.parameters if p.location == "path"],
+        "patch": {
+            "operationId": SET_STATE,
+            "summary": "Set any members of a session",
+            "description": "Set members directly, skipping the lifecycle rules, so that every state can be "
+                           "shown; the update instant moves if anything changed. Answers the session as a read does.",
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/SessionState"}}}},
+            "responses": {
+                "200": {"description": "The session after the change.", "content": {"application/json": {
+                    "schema": ref(f"/components/schemas/{r.schema}")}}},
+                **{code: {"$ref": "#/components/responses/Problem"} for code in ERRORS},
+            },
+        },
+    }
+    return document
+
+
+def _child_schema(api: Api, name: str, ref: Any) -> dict[str, Any]:
+    child = api.kit.resource.children[name]
+    sourced: dict[str, dict[str, Any]] = {}  # item member -> the body member an append takes it from
+    literal: set[str] = set()
+    for op_id, behaviour in api.kit.behaviours.items():
+        if behaviour.append is not None and behaviour.append.child == name:
+            body = api.operations[op_id].body_pointer
+            body = _schema_pointer(api, body) if body else None
+            for member, value in behaviour.append.item.items():
+                if getattr(value, "text", "").startswith("body.") and body:
+                    sourced.setdefault(member, ref(f"{body}/properties/{value.text.removeprefix('body.')}"))
+                elif not hasattr(value, "kind"):
+                    literal.add(member)
+    item_members = {}
+    for member in properties(api.document, schema(api.document, child.schema)):
+        if member != child.id:
+            plain = ref(f"/components/schemas/{child.schema}/properties/{member}")
+            item_members[member] = sourced.get(member) or _bounded(api, plain)
+    return {"type": "object", "additionalProperties": False, "properties": item_members,
+            "required": sorted(m for m in sourced if m not in literal),
+            "description": f"An item of `{name}`; its id is made, its instant defaults to the session's creation."}

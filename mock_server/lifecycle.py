@@ -1,0 +1,169 @@
+"""The lifecycle stage: the declaration's `refuse`, `set` and `append` rules, applied to records.
+
+For each operation the declaration says which states refuse it (with which error type), what it
+sets (`then`, where `when` holds on the state before), and what sub-collection item it appends.
+This module turns that into what the store runs under its lock: a new record for a create, a
+change for the other writes. Values come from literals, the request (`body.`, `query.`,
+`path.`), the credential (`credential.`), the instant of the operation (`now`), or a template of
+the record's members.
+"""
+
+from __future__ import annotations
+
+import copy
+import string
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from api_model import (
+    Api,
+    Behaviour,
+    Credential,
+    Open,
+    Source,
+    Term,
+    properties,
+    resolve_ref,
+)
+
+from .representation import Representation
+from .store import Record
+
+
+class Refused(Exception):
+    """The state refuses the operation: answer `error_type` (a 409 of the declaration)."""
+
+    def __init__(self, error_type: str, record_id: str) -> None:
+        super().__init__(error_type, record_id)
+        self.error_type = error_type
+        self.record_id = record_id
+
+
+@dataclass
+class Request:
+    """What an operation's values may come from."""
+
+    body: dict[str, Any] = field(default_factory=dict)
+    query: dict[str, Any] = field(default_factory=dict)
+    path: dict[str, Any] = field(default_factory=dict)
+    credential: Credential | None = None
+
+
+def _lookup(root: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        root = root.get(part) if isinstance(root, dict) else getattr(root, part, None)
+    return root
+
+
+def value_of(value: Any, fields: dict[str, Any], request: Request, now: float) -> Any:
+    if isinstance(value, Open):
+        return value_of(value.value, fields, request, now)  # the contract leaves it open: the mock's choice
+    if not isinstance(value, Source):
+        return copy.deepcopy(value)
+    if value.kind == "template":
+        return string.Formatter().vformat(value.text, (), _Members(fields))
+    if value.text == "now":
+        return now
+    scope, _, name = value.text.partition(".")
+    roots = {"body": request.body, "query": request.query, "path": request.path, "credential": request.credential}
+    return copy.deepcopy(_lookup(roots[scope], name))
+
+
+class _Members(dict):
+    def __init__(self, fields: dict[str, Any]) -> None:
+        super().__init__(fields)
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def holds(terms: tuple[Term, ...], fields: dict[str, Any], request: Request) -> bool:
+    for term in terms:
+        scope, _, name = term.member.partition(".")
+        if scope == "query" and name:
+            actual = request.query.get(name)
+        elif scope == "body" and name:
+            actual = request.body.get(name)
+        else:
+            actual = fields.get(term.member)
+        if term.test == "equals" and actual != term.value:
+            return False
+        if term.test == "one-of" and actual not in term.value:
+            return False
+        if term.test == "none-of" and actual in term.value:
+            return False
+    return True
+
+
+def make_id(template: str) -> str:
+    return template.replace("{hex32}", uuid.uuid4().hex, 1).replace("{uuid}", str(uuid.uuid4()), 1)
+
+
+class Lifecycle:
+    def __init__(self, api: Api, representation: Representation) -> None:
+        self.api = api
+        self.resource = api.kit.resource
+        self.representation = representation
+        create = next((op for op in api.operations.values() if api.kit.behaviours[op.operation_id].kind == "create"), None)
+        # What a create body member left out means: its schema's default (an empty list, say).
+        self.create_defaults: dict[str, Any] = {}
+        if create is not None and create.body_pointer:
+            for name, node in properties(api.document, {"$ref": f"#{create.body_pointer}"}).items():
+                resolved = resolve_ref(api.document, node)
+                if isinstance(resolved, dict) and "default" in resolved:
+                    self.create_defaults[name] = resolved["default"]
+
+    def new_record(self, behaviour: Behaviour, tenant: tuple[str, ...], request: Request, now: float,
+                   record_id: str | None = None, *, first_item: bool = True) -> Record:
+        """What a create makes: defaults, then the body's members of the representation, the
+        tenancy members, the id and instants, then the `set` rules in order, then the first item
+        (seeds and fixtures start from this too, without a body, and bring their own items)."""
+        r = self.resource
+        fields = self.representation.defaults()
+        members = self.representation.resource.members
+        body = {**self.create_defaults, **request.body}
+        fields.update({name: copy.deepcopy(value) for name, value in body.items() if name in members})
+        for parameter, member in r.tenancy.items():
+            if member is not None:
+                fields[member] = request.path[parameter]
+        record_id = record_id or make_id(r.id_template)
+        fields[r.id_field] = record_id
+        fields[r.created] = fields[r.updated] = now
+        record = Record(record_id, tenant, now, fields)
+        for effect in behaviour.set:
+            if holds(effect.when, fields, request):
+                fields.update({name: value_of(value, fields, request, now) for name, value in effect.then.items()})
+        if behaviour.append is not None and first_item:
+            self._append(record, behaviour, request, now)
+        return record
+
+    def change(self, behaviour: Behaviour, request: Request, *, update_from_body: bool = False) -> Callable[[Record, float], None]:
+        """What an update, transition or append does to a record, for the store to run."""
+
+        def change(record: Record, now: float) -> None:
+            before = dict(record.fields)
+            for refusal in behaviour.refuse:
+                if holds(refusal.when, before, request):
+                    raise Refused(refusal.error, record.id)
+            if update_from_body:
+                members = self.representation.resource.members
+                record.fields.update({name: copy.deepcopy(v) for name, v in request.body.items() if name in members})
+            if behaviour.append is not None:
+                self._append(record, behaviour, request, now)
+            for effect in behaviour.set:
+                if holds(effect.when, before, request):
+                    record.fields.update({name: value_of(value, record.fields, request, now)
+                                          for name, value in effect.then.items()})
+
+        return change
+
+    def _append(self, record: Record, behaviour: Behaviour, request: Request, now: float) -> None:
+        assert behaviour.append is not None
+        child = self.resource.children[behaviour.append.child]
+        items = record.children.setdefault(child.name, [])
+        item = {name: value_of(value, record.fields, request, now) for name, value in behaviour.append.item.items()}
+        item[child.id] = f"{record.id}-{len(items) + 1}"
+        item[child.created] = now
+        items.append(item)

@@ -1,0 +1,114 @@
+"""Records as the API represents them: members in the representation schema's order, instants
+rendered as the schema types them, read-only members nulled outside reads, projections.
+
+An instant is held as epoch seconds and rendered by its member's schema: `integer` gives whole
+epoch seconds, a `date-time` string RFC 3339 in UTC with milliseconds. Which members are instants:
+the declared `created` and `updated`, and every `date-time` member.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from datetime import datetime, timezone
+from typing import Any
+
+from api_model import Api, properties, resolve_ref, schema
+
+from .store import Record
+
+
+def _types(node: dict[str, Any]) -> set[str]:
+    kinds = node.get("type")
+    found = set(kinds) if isinstance(kinds, list) else {kinds} if kinds else set()
+    for option in node.get("anyOf", []) + node.get("oneOf", []):
+        found |= _types(option)
+    return found
+
+
+def _is_date_time(node: dict[str, Any]) -> bool:
+    return node.get("format") == "date-time" or any(_is_date_time(o) for o in node.get("anyOf", []) + node.get("oneOf", []))
+
+
+def rfc3339(instant: float) -> str:
+    return datetime.fromtimestamp(instant, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_instant(value: Any) -> float | None:
+    """An instant given as epoch seconds or an RFC 3339 string (fixtures, seeds)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+
+
+class Shape:
+    """How one schema's instants render."""
+
+    def __init__(self, api: Api, schema_name: str, instants: set[str]) -> None:
+        self.members = properties(api.document, schema(api.document, schema_name))
+        resolved = {name: _resolve(api, node) for name, node in self.members.items()}
+        self.defaults = {name: node.get("default") for name, node in resolved.items()}
+        self.instants = {name: ("integer" in _types(node)) for name, node in resolved.items()
+                         if name in instants or _is_date_time(node)}  # member -> rendered as an integer
+
+    def render(self, values: dict[str, Any]) -> dict[str, Any]:
+        out = {}
+        for name in self.members:
+            value = values.get(name, self.defaults[name])
+            if name in self.instants and isinstance(value, (int, float)) and not isinstance(value, bool):
+                value = int(value) if self.instants[name] else rfc3339(value)
+            out[name] = value  # nested values are shared with the stored snapshot, which never changes
+        return out
+
+    def instant_members(self) -> list[str]:
+        return list(self.instants)
+
+
+def _resolve(api: Api, node: Any) -> dict[str, Any]:
+    resolved = resolve_ref(api.document, node)
+    return resolved if isinstance(resolved, dict) else {}
+
+
+class Representation:
+    """The resource's representation, its sub-collections', and projections onto other answers."""
+
+    def __init__(self, api: Api) -> None:
+        declared = api.kit.resource
+        self.api = api
+        self.resource = Shape(api, declared.schema, {declared.created, declared.updated})
+        self.children = {name: Shape(api, child.schema, {child.created}) for name, child in declared.children.items()}
+        self.read_only = declared.read_only
+
+    def of(self, record: Record, *, read: bool) -> dict[str, Any]:
+        """The record as the API answers it; outside reads, read-only members are null."""
+        body = self.resource.render(record.fields)
+        if not read:
+            for name in self.read_only:
+                body[name] = None
+        return body
+
+    def instant_step(self) -> float:
+        """The precision instants are kept at: whole seconds when the API writes them as integers,
+        milliseconds otherwise, so that lists order records as clients see their instants."""
+        return 1.0 if any(self.resource.instants.values()) else 0.001
+
+    def truncate(self, instant: float) -> float:
+        step = self.instant_step()
+        return math.floor(instant / step) * step
+
+    def child(self, name: str, item: dict[str, Any]) -> dict[str, Any]:
+        return self.children[name].render(item)
+
+    def projected(self, body: dict[str, Any], schema_name: str) -> dict[str, Any]:
+        """`body` narrowed to the members of another answer's schema (e.g. a record's tags alone)."""
+        return {name: body.get(name) for name in properties(self.api.document, schema(self.api.document, schema_name))}
+
+    def defaults(self) -> dict[str, Any]:
+        return {name: copy.deepcopy(value) for name, value in self.resource.defaults.items()}
+
+    def parse(self, fields: dict[str, Any], shape: Shape | None = None) -> dict[str, Any]:
+        """Members as given in a fixture or seed, instants read into epoch seconds."""
+        shape = shape or self.resource
+        return {name: parse_instant(value) if name in shape.instants else value for name, value in fields.items()}

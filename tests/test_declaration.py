@@ -1,0 +1,131 @@
+"""One declaration drives the mock and the suite: changes to a copy of the spec reach both without
+a line of code, and a wrong declaration fails at start with one line naming its key."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from api_model import SpecError, load
+from mock_server import MockConfig, build
+from mock_server.server import BackgroundServer
+from tests.suite import run_suite_at
+from tests.zoo import spec_variant
+
+ADMIN = {"Authorization": "Bearer cog_mock_admin"}
+SESSIONS = "/v3/organizations/org-mock/sessions"
+
+
+def serve_and_check(spec, *selection):
+    """The suite, pointed at the variant spec, against the mock serving it."""
+    mock = build(MockConfig(spec_path=spec))
+    with BackgroundServer(mock.app, **mock.serve_options()) as server:
+        return run_suite_at(server.url, "--spec", str(spec), *selection)
+
+
+def add_optional_member(document):
+    schemas = document["components"]["schemas"]
+    member = {"anyOf": [{"type": "string", "maxLength": 40}, {"type": "null"}]}
+    schemas["SessionResponse"]["properties"]["priority"] = member
+    schemas["CreateSessionRequest"]["properties"]["priority"] = member
+
+
+def test_an_added_optional_member_is_stored_read_back_and_accepted():
+    spec = spec_variant(add_optional_member)
+    with build(MockConfig(spec_path=spec)).app.test_client() as client:
+        created = client.post(SESSIONS, json={"prompt": "p", "priority": "high"}, headers=ADMIN).json()
+        assert created["priority"] == "high"
+        assert client.get(f"{SESSIONS}/{created['session_id']}", headers=ADMIN).json()["priority"] == "high"
+        assert client.post(SESSIONS, json={"prompt": "p", "priority": "x" * 41}, headers=ADMIN).status_code == 422
+        listed = client.get(SESSIONS, headers=ADMIN).json()["items"]
+        assert all("priority" in item for item in listed)  # seeded sessions too, at the default (null)
+    result = serve_and_check(spec, "-k", "conforms or initial or limits or write_follows")
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+
+
+def add_error_type(document):
+    schemas = document["components"]["schemas"]
+    schemas["ErrorType"]["enum"].append("quota_exhausted")
+    schemas["ConflictProblem"]["allOf"][1]["properties"]["type"]["enum"].append("quota_exhausted")
+    document["x-kit"]["envelope"]["titles"]["quota_exhausted"] = "Quota exhausted"
+
+
+def test_an_added_error_type_is_served_by_prefer_and_accepted_by_the_envelope_rule():
+    spec = spec_variant(add_error_type)
+    with build(MockConfig(spec_path=spec)).app.test_client() as client:
+        answer = client.post(SESSIONS, json={"prompt": "p"}, headers={**ADMIN, "Prefer": "code=409, type=quota_exhausted"})
+        assert answer.status_code == 409
+        assert (answer.json()["type"], answer.json()["title"]) == ("quota_exhausted", "Quota exhausted")
+    from contract_tests import rules
+    from contract_tests.client import Exchange
+    from contract_tests.contract import Contract
+
+    contract = Contract.load(spec)
+    exchange = Exchange("POST", "http://mock" + SESSIONS, {}, None, 409,
+                        {"Content-Type": "application/problem+json"}, answer.text)
+    rules.error_is_envelope(contract, exchange)  # the variant's catalog knows the type
+    with pytest.raises(rules.ContractViolation, match="not one of the documented error types"):
+        rules.error_is_envelope(Contract.load(load().path), exchange)  # the shipped one does not
+
+
+def rename_archive(document):
+    def rename(node):
+        if isinstance(node, dict):
+            return {k: ("put_to_sleep" if v == "archive_session" else rename(v)) for k, v in node.items()}
+        if isinstance(node, list):
+            return [rename(item) for item in node]
+        return node
+
+    renamed = rename(document)
+    document.clear()
+    document.update(renamed)
+
+
+def test_a_renamed_archive_operation_keeps_working_once_the_declaration_names_it():
+    spec = spec_variant(rename_archive)
+    assert load(spec).kit.lifecycle["archive"] == "put_to_sleep"
+    result = serve_and_check(spec, "-k", "archive or refusal or write_follows or conforms")
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert "passed" in result.stdout
+
+
+@pytest.mark.parametrize(("edit", "key"), [
+    (lambda d: d["x-kit"]["resource"].update(archivd=d["x-kit"]["resource"].pop("archived")),
+     "x-kit.resource"),
+    (lambda d: d["x-kit"]["resource"].update(archived="is_archivd"), "x-kit.resource.archived: 'is_archivd'"),
+    (lambda d: d["x-kit"]["lifecycle"].update(archive="archive_sesion"), "x-kit.lifecycle.archive: no operation 'archive_sesion'"),
+    (lambda d: d["x-kit"]["page"].update(size="frist"), "a list takes the page's size parameter 'frist'"),
+    (lambda d: d["x-kit"]["errors"].update({"no-resource": "sesion_not_found"}), "x-kit.errors.no-resource"),
+    (lambda d: d["paths"]["/v3/organizations/{org_id}/sessions/{devin_id}/archive"]["post"]["x-kit"].update(kind="transtion"),
+     "archive_session.x-kit.kind"),
+    (lambda d: d["paths"]["/v3/organizations/{org_id}/sessions/{devin_id}/messages"]["post"]["x-kit"]["refuse"][0].update(
+        error="session_archivd"), "send_message.x-kit.refuse.0.error: 'session_archivd' is not an error type"),
+    (lambda d: d["paths"]["/v3/organizations/{org_id}/sessions/{devin_id}/archive"]["post"]["x-kit"]["set"][1]["when"].update(
+        stauts=["new"]), "archive_session.x-kit.set.1.when: 'stauts' is not a property of SessionResponse"),
+    (lambda d: d["paths"]["/v3/organizations/{org_id}/sessions/{devin_id}"]["delete"]["x-kit"]["set"][1]["when"].update(
+        {"query.archiv": True}), "terminate_session has no query parameter 'archiv'"),
+    (lambda d: d["paths"]["/v3/organizations/{org_id}/sessions/{devin_id}/tags"]["put"].pop("x-kit"),
+     "replace_tags.x-kit: every operation declares its behaviour"),
+])
+def test_a_declaration_with_a_typo_fails_at_start_naming_the_key(edit, key):
+    spec = spec_variant(edit)
+    with pytest.raises(SpecError) as raised:
+        load(spec)
+    assert key in str(raised.value) and "\n" not in str(raised.value)
+    mock = subprocess.run([sys.executable, "-m", "mock_server", "--spec", str(spec), "--port", "0"],
+                          capture_output=True, text=True, timeout=60)
+    assert mock.returncode != 0 and key in mock.stderr and mock.stderr.count("\n") == 1, mock.stderr
+    suite = subprocess.run([sys.executable, "-m", "pytest", "--co", "-q", "-p", "no:cacheprovider",
+                            "--spec", str(spec), "contract_tests"], capture_output=True, text=True, timeout=120)
+    assert suite.returncode == 4 and key in suite.stderr and "Traceback" not in suite.stderr, suite.stderr
+
+
+def test_the_shipped_declaration_reads_back_as_written():
+    api = load()
+    assert api.kit.lifecycle == {"archive": "archive_session", "unarchive": "unarchive_session"}
+    assert api.kit.behaviours["send_message"].refuse[0].error == "session_archived"
+    assert set(api.errors.of_status(404)) == {api.kit.errors["no-route"], api.kit.errors["no-resource"]}
+    assert yaml.safe_load(api.path.read_text())["x-kit"]["run-marker"] == {"field": "tags"}
