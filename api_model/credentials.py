@@ -58,8 +58,8 @@ def read_credentials(path: str | Path, declaration: Declaration) -> tuple[Creden
         if not isinstance(scope, dict) or set(scope) != set(tenancy):
             raise CredentialsError(f"{where}: scope must give a value (or a list) for each of {tenancy}")
         values = {name: tuple(v if isinstance(v, list) else [v]) for name, v in scope.items()}
-        if not all(isinstance(v, str) for vs in values.values() for v in vs):
-            raise CredentialsError(f"{where}: scope values are strings")
+        if not all(vs and all(isinstance(v, str) and v for v in vs) for vs in values.values()):
+            raise CredentialsError(f"{where}: scope values are non-empty strings, at least one for each of {tenancy}")
         grants = entry.get("grants", entry.get("permissions", list(declaration.grants)))
         if not isinstance(grants, list) or not set(grants) <= set(declaration.grants):
             raise CredentialsError(f"{where}: grants (permissions) must be a list drawn from {list(declaration.grants)}")

@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema_rs
 from sessions_spec import VOCABULARY_PATH as VOCABULARY
 
-from .document import SpecError, properties, schema
+from .document import SpecError, properties, resolve_ref, schema
 from .files import read_yaml
 from .operations import Operation
 
@@ -296,8 +296,21 @@ def check_declaration(d: Declaration, document: dict[str, Any], operations: dict
     for role, error_type in d.errors.items():
         if error_type not in error_types:
             raise SpecError(f"x-kit.errors.{role}: {error_type!r} is not an error type")
+    if r.id_from_body is not None and "taken" not in d.errors:
+        raise SpecError("x-kit.errors.taken: the create takes a client-chosen id (id.from-body), "
+                        "so name the error type a taken id answers")
     for op_id, behaviour in d.behaviours.items():
         _check_behaviour(op_id, behaviour, d, document, operations[op_id], member_of, error_types)
+    kinds = {b.kind for b in d.behaviours.values()}
+    for needed in ("create", "read", "list"):
+        if needed not in kinds:
+            raise SpecError(f"x-kit: no operation declares kind {needed!r}; the kit needs one to create, "
+                            "read and list resources")
+    marker_filters = [op_id for op_id, b in d.behaviours.items() if b.kind == "list"
+                      and any(f.member == d.marker_field and f.kind in ("includes-all", "entries") for f in b.filters.values())]
+    if not marker_filters:
+        raise SpecError(f"x-kit.run-marker.field: no list filter selects by {d.marker_field!r} "
+                        "(includes-all or entries), so a run could not find what it created")
 
 
 def _check_behaviour(op_id: str, b: Behaviour, d: Declaration, document: dict[str, Any], op: Operation,
@@ -309,10 +322,16 @@ def _check_behaviour(op_id: str, b: Behaviour, d: Declaration, document: dict[st
         raise SpecError(f"{where}: a {b.kind} needs {'set' if b.kind == 'transition' else 'append' if b.kind == 'append' else 'child'}")
     if b.child is not None and b.child not in r.children:
         raise SpecError(f"{where}: no sub-collection {b.child!r} in x-kit.resource.children")
+    one = b.kind not in ("create", "list")
+    if one and (op.parameter(r.id_parameter) is None or op.parameter(r.id_parameter).location != "path"):
+        raise SpecError(f"{where}: kind {b.kind} names one resource, but {op_id} has no path parameter {r.id_parameter!r}")
     if b.kind in ("list", "list-children"):
         for role in ("size", "cursor"):
             if op.parameter(getattr(d.page, role)) is None:
                 raise SpecError(f"{where}: a list takes the page's {role} parameter {getattr(d.page, role)!r}")
+        size = resolve_ref(document, op.parameter(d.page.size).schema)
+        if not isinstance(size, dict) or not isinstance(size.get("default"), int):
+            raise SpecError(f"{where}: the page size parameter {d.page.size!r} needs an integer default")
         if op.success_schema is None:
             raise SpecError(f"{where}: a list answers a named schema (components/schemas)")
         for role in ("items", "next", "more", "total"):
@@ -322,6 +341,11 @@ def _check_behaviour(op_id: str, b: Behaviour, d: Declaration, document: dict[st
     for name, spec in b.filters.items():
         if op.parameter(name) is None:
             raise SpecError(f"{where}.filters.{name}: {op_id} has no parameter {name!r}")
+        if spec.kind == "archived":
+            declared = resolve_ref(document, op.parameter(name).schema)
+            types = declared.get("type") if isinstance(declared, dict) else None
+            if "boolean" not in (types if isinstance(types, list) else [types]):
+                raise SpecError(f"{where}.filters.{name}: an archived filter takes a boolean parameter")
         if spec.member is not None:
             member_of(r.schema, spec.member, f"{where}.filters.{name}")
     body = properties(document, {"$ref": f"#{op.body_pointer}"}) if op.body_pointer else {}

@@ -26,17 +26,6 @@ class ErrorCatalog:
     def of_status(self, status: int) -> tuple[str, ...]:
         return tuple(t for t, s in self.status.items() if s == status)
 
-    def only(self, status: int) -> str:
-        """The one type of `status`; SpecError when the document has none or several."""
-        types = self.of_status(status)
-        if len(types) != 1:
-            raise SpecError(f"the error catalog has {len(types) or 'no'} types of status {status}; "
-                            "name the one meant in x-kit.errors")
-        return types[0]
-
-    def statuses(self) -> tuple[int, ...]:
-        return tuple(sorted(set(self.status.values())))
-
 
 def _allowed(document: dict[str, Any], node: Any) -> list[Any]:
     node = resolve_ref(document, node)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from .document import SpecError, escape_pointer, resolve_ref
 
@@ -43,6 +44,13 @@ class Operation:
 
     def parameter(self, name: str) -> Parameter | None:
         return next((p for p in self.parameters if p.name == name), None)
+
+    def fill(self, values: dict[str, Any]) -> str:
+        """The path with these path parameters' values, each percent-encoded as one segment."""
+        path = self.path
+        for name, value in values.items():
+            path = path.replace(f"{{{name}}}", quote(str(value), safe=""))
+        return path
 
 
 @dataclass

@@ -15,7 +15,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import requests
 
@@ -164,10 +164,7 @@ class Api:
         values = {**self.tenant, **(tenant or {})}
         if record_id is not None:
             values[self.contract.resource.id_parameter] = record_id
-        path = op.path
-        for name, value in values.items():
-            path = path.replace(f"{{{name}}}", quote(str(value), safe=""))
-        return path
+        return op.fill(values)
 
     # -- raw -------------------------------------------------------------------------------
     def request(
@@ -273,8 +270,7 @@ class Api:
         behaviour = self.contract.behaviour(self.contract.list.operation_id)
         parameter, spec = next((p, f) for p, f in behaviour.filters.items() if f.member == field)
         value = [f"{self.MARK_KEY}:{mark}"] if spec.kind == "entries" else [mark]
-        size = self.contract.parameter_schema(self.contract.list, self.contract.page.size).get("maximum", 100)
-        return {self.contract.page.size: size, parameter: value, **query}
+        return {self.contract.page.size: self.contract.largest_page(), parameter: value, **query}
 
     def id_of(self, exchange: Exchange) -> Any:
         return exchange.field(self.contract.resource.id_field)

@@ -151,17 +151,23 @@ class Contract:
         parameter = operation.parameter(name)
         return resolve_ref(self.document, parameter.schema) if parameter else {}
 
-    @cached_property
-    def id_pattern(self) -> re.Pattern[str] | None:
-        pattern = self.parameter_schema(self.read, self.resource.id_parameter).get("pattern")
+    def largest_page(self, operation: Operation | None = None) -> int:
+        """The largest page size `operation` (by default the resource list) takes."""
+        size = self.parameter_schema(operation or self.list, self.page.size)
+        return int(size.get("maximum", size.get("default", 20)))
+
+    def path_pattern(self, name: str) -> re.Pattern[str] | None:
+        """The pattern of a path parameter of the read operation, for `fullmatch` (ECMA-262 reads
+        `^...$` as the whole string; Python's `$` would also take a trailing newline)."""
+        pattern = self.parameter_schema(self.read, name).get("pattern")
         return re.compile(pattern.removeprefix("^").removesuffix("$")) if pattern else None
 
+    @cached_property
+    def id_pattern(self) -> re.Pattern[str] | None:
+        return self.path_pattern(self.resource.id_parameter)
+
     def tenancy_patterns(self) -> dict[str, re.Pattern[str] | None]:
-        found = {}
-        for name in self.resource.tenancy:
-            pattern = self.parameter_schema(self.read, name).get("pattern")
-            found[name] = re.compile(pattern.removeprefix("^").removesuffix("$")) if pattern else None
-        return found
+        return {name: self.path_pattern(name) for name in self.resource.tenancy}
 
     def is_instant(self, member: str) -> bool:
         node = self.representation.get(member, {})
@@ -195,3 +201,8 @@ def minimal_value(node: dict[str, Any]) -> Any:
     if "object" in kinds:
         return {}
     return None
+
+
+def means_archived(value: Any) -> bool:
+    """What the declared archived member says: a boolean, or an instant that is null unless archived."""
+    return value is not None and value is not False

@@ -12,10 +12,11 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from api_model import Open, Source, Term
-from contract_tests.contract import Contract
+from contract_tests.contract import Contract, means_archived
 
 State = dict[str, Any]
 
@@ -150,6 +151,7 @@ class Model:
                                   key=repr)] for n in names]
         return [Request(dict(body or {}), dict(zip(names, combo))) for combo in itertools.product(*choices)]
 
+    @cached_property
     def lifecycle_members(self) -> set[str]:
         """The members the lifecycle rules test or set (beside the archived member)."""
         found = {self.contract.resource.archived}
@@ -160,15 +162,15 @@ class Model:
                 found |= set(effect.then)
         return found
 
-    def key(self, state: State) -> list[tuple[str, Any]]:
+    def key(self, state: State) -> tuple[tuple[str, str], ...]:
         """A state as far as the lifecycle tells states apart."""
-        members = self.lifecycle_members()
+        members = self.lifecycle_members
         return _tracked({k: v for k, v in state.items() if k in members})
 
     def paths(self, start: State, writes: list[tuple[str, Request]], depth: int) -> Iterator[tuple[list[tuple[str, Request]], State]]:
         """Every sequence of up to `depth` successful writes from `start`, with the state it reaches
         (each lifecycle state once, by the shortest sequence)."""
-        seen = [self.key(start)]
+        seen = {self.key(start)}
         frontier: list[tuple[list[tuple[str, Request]], State]] = [([], start)]
         yield [], start
         for _ in range(depth):
@@ -178,15 +180,15 @@ class Model:
                     outcome = self.apply(op_id, state, request)
                     key = self.key(outcome.state)
                     if outcome.ok and key not in seen:
-                        seen.append(key)
+                        seen.add(key)
                         reached.append(([*steps, (op_id, request)], outcome.state))
                         yield reached[-1]
             frontier = reached
 
 
-def _tracked(state: State) -> list[tuple[str, Any]]:
-    """A state as comparable data (unknown values compare equal to each other)."""
-    return sorted((k, repr(v)) for k, v in state.items())
+def _tracked(state: State) -> tuple[tuple[str, str], ...]:
+    """A state as comparable, hashable data (unknown values compare equal to each other)."""
+    return tuple(sorted((k, repr(v)) for k, v in state.items()))
 
 
 def matches(state: State, filters: dict[str, tuple[str, str | None, Any]], archived: str) -> bool:
@@ -195,8 +197,7 @@ def matches(state: State, filters: dict[str, tuple[str, str | None, Any]], archi
         if value is None:
             continue
         if kind == "archived":
-            held = state.get(archived)
-            if (held is not None and held is not False) != bool(value):
+            if means_archived(state.get(archived)) != bool(value):
                 return False
         elif kind == "equals" and state.get(member) != value:
             return False

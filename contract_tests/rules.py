@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from contract_tests.client import Exchange
-from contract_tests.contract import Contract
+from contract_tests.contract import Contract, means_archived
 from contract_tests.model import UNKNOWN, Outcome, State
 
 RULES: dict[str, str] = {}  # rule name -> one-line statement, citing the contract document
@@ -398,7 +398,8 @@ def other_sessions_untouched(contract: Contract, before: dict[str, Any], read: E
 
 @rule("A sub-collection is listed oldest first, starting with what the create added, then what each append "
       "added, in order", "sub-collections")
-def children_are_listed_in_order(contract: Contract, listed: Exchange, expected: Sequence[dict[str, Any]]) -> None:
+def children_are_listed_in_order(contract: Contract, child: str, listed: Exchange,
+                                 expected: Sequence[dict[str, Any]]) -> None:
     name = "children_are_listed_in_order"
     _status(name, listed, 200)
     items = (listed.json or {}).get(contract.page.items) or []
@@ -407,8 +408,8 @@ def children_are_listed_in_order(contract: Contract, listed: Exchange, expected:
     got = [next(k for k in keys if all(item.get(a) == b for a, b in k)) for item in mine]
     if got[: len(keys)] != keys:
         fail(name, f"expected items {list(expected)} in this order, got {mine}", listed)
-    created_member = next(iter(contract.resource.children.values())).created if contract.resource.children else None
-    times = [instant(i.get(created_member)) for i in items] if created_member else []
+    created_member = contract.resource.children[child].created
+    times = [instant(i.get(created_member)) for i in items]
     if times != sorted(times):
         fail(name, "items are not oldest first", listed)
 
@@ -482,7 +483,7 @@ def archived_filter_is_exact(contract: Contract, listed: Sequence[dict[str, Any]
                              expected_ids: set[str], *context: Exchange) -> None:
     name = "archived_filter_is_exact"
     member, id_field = contract.resource.archived, contract.resource.id_field
-    wrong = [i[id_field] for i in listed if flag is not None and (i.get(member) not in (None, False)) != flag]
+    wrong = [i[id_field] for i in listed if flag is not None and means_archived(i.get(member)) != flag]
     if wrong:
         fail(name, f"the archived filter {flag} listed sessions of the other kind: {wrong}", *context)
     ids = {i[id_field] for i in listed}
@@ -577,9 +578,17 @@ def foreign_session_is_not_found(contract: Contract, exchange: Exchange, *contex
 
 
 def foreign_session_not_listed(contract: Contract, listed: Exchange, foreign_id: str) -> None:
+    _not_listed(contract, "foreign_session_is_not_found", listed, foreign_id, "of another tenant")
+
+
+def deleted_session_not_listed(contract: Contract, listed: Exchange, deleted_id: str) -> None:
+    _not_listed(contract, "deleted_session_is_gone", listed, deleted_id, "deleted")
+
+
+def _not_listed(contract: Contract, name: str, listed: Exchange, record_id: str, what: str) -> None:
     ids = [i.get(contract.resource.id_field) for i in (listed.json or {}).get(contract.page.items) or []]
-    if foreign_id in ids:
-        fail("foreign_session_is_not_found", f"the list shows {foreign_id} of another tenant", listed)
+    if record_id in ids:
+        fail(name, f"the list shows {record_id}, {what}", listed)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -26,10 +26,7 @@ def target_problem(settings: Settings, contract: Contract) -> str | None:
         return missing
     if not base_url.startswith(("http://", "https://")):
         return f"--base-url {base_url!r} is not an http(s) URL"
-    path = contract.list.path
-    for name, value in settings.tenant(contract).items():
-        path = path.replace(f"{{{name}}}", value)
-    url = f"{base_url}{path}?{contract.page.size}=1"
+    url = f"{base_url}{contract.list.fill(settings.tenant(contract))}?{contract.page.size}=1"
     try:
         response = requests.get(url, headers={"Authorization": f"Bearer {settings.token}"},
                                 timeout=min(settings.request_timeout, 30), allow_redirects=False)
@@ -61,9 +58,7 @@ def clean_up(session: PoliteSession, base_url: str, contract: Contract, ownershi
             headers = {"Authorization": owned.authorization} if owned.authorization else {}
             for op_id, query in contract.kit.clean_up:
                 operation = contract.operations[op_id]
-                path = operation.path.replace(f"{{{contract.resource.id_parameter}}}", owned.record_id)
-                for name, value in owned.tenant.items():
-                    path = path.replace(f"{{{name}}}", value)
+                path = operation.fill({**owned.tenant, contract.resource.id_parameter: owned.record_id})
                 params = {k: ("true" if v is True else "false" if v is False else v) for k, v in query.items()}
                 try:
                     session.request(operation.method, base_url + path, params=params, headers=headers)

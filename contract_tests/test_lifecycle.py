@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from api_model import Open, Source
 from contract_tests import rules
 from contract_tests.model import Outcome, Request
 from contract_tests.scenarios import play, reachable, send
@@ -23,13 +24,13 @@ def _cases(api, model, op_id, *, refused: bool):
     """(steps, state, request, outcome) for `op_id` from each reachable state, refused or not."""
     operation = api.contract.operations[op_id]
     body = api.ownership.marked(api.contract.example_body(operation), creating=False)
-    seen = []
+    seen = set()
     for steps, state in reachable(api, model):
         for request in model.requests(op_id, body):
             outcome = model.apply(op_id, state, request)
             key = (model.key(state), request.label(), outcome.error)
             if outcome.ok != refused and key not in seen:
-                seen.append(key)
+                seen.add(key)
                 yield steps, state, request, outcome
 
 
@@ -92,7 +93,8 @@ def test_children_are_listed_in_order(api, model, contract):
         lister = next(op for op in contract.of_kind("list-children") if contract.behaviour(op.operation_id).child == name)
         created = api.create()
         record_id = api.id_of(created)
-        expected = [_item(contract.behaviour(contract.create.operation_id).append, created.sent_json)]
+        first = contract.behaviour(contract.create.operation_id).append
+        expected = [_item(first, created.sent_json)] if first is not None and first.child == name else []
         appenders = [op for op in contract.of_kind("append") if contract.behaviour(op.operation_id).append.child == name]
         for operation in appenders:
             for number in range(2):
@@ -103,8 +105,8 @@ def test_children_are_listed_in_order(api, model, contract):
                 answer = send(api, operation.operation_id, record_id, Request(body))
                 if 200 <= answer.status < 300:
                     expected.append(_item(contract.behaviour(operation.operation_id).append, body))
-        rules.children_are_listed_in_order(contract, api.call(lister, record_id, query={contract.page.size: 200}),
-                                           [e for e in expected if e])
+        listed = api.call(lister, record_id, query={contract.page.size: contract.largest_page(lister)})
+        rules.children_are_listed_in_order(contract, name, listed, [e for e in expected if e])
 
 
 def _item(append, body):
@@ -113,10 +115,10 @@ def _item(append, body):
         return {}
     known = {}
     for member, value in append.item.items():
-        if getattr(value, "kind", None) == "from" and value.text.startswith("body."):
+        if isinstance(value, Source) and value.kind == "from" and value.text.startswith("body."):
             known[member] = (body or {}).get(value.text.removeprefix("body."))
-        elif not hasattr(value, "kind"):
-            known[member] = value
+        elif not isinstance(value, (Source, Open)):
+            known[member] = value  # an open value may be anything
     return known
 
 
@@ -131,7 +133,7 @@ def test_deleted_session_is_gone(api, contract):
         for operation in [contract.read, *contract.writes(), deleter]:
             rules.deleted_session_is_gone(contract, api.write(operation, record_id) if operation is not contract.read
                                           else api.read(record_id), gone)
-        rules.foreign_session_not_listed(contract, api.list(**{contract.page.size: 200}), record_id)
+        rules.deleted_session_not_listed(contract, api.list(**{contract.page.size: contract.largest_page()}), record_id)
 
 
 def _no_state(operation):
@@ -151,7 +153,7 @@ def test_taken_id_is_409(api, contract):
 def test_representation_keeps_invariants(api, contract):
     if not contract.resource.invariants:
         pytest.skip("the declaration names no invariant")
-    page = api.list(**{contract.page.size: 100})
+    page = api.list(**{contract.page.size: contract.largest_page()})
     for item in (page.json or {}).get(contract.page.items) or []:
         rules.representation_keeps_invariants(contract, item, page)
     created = api.create()

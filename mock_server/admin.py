@@ -25,8 +25,9 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api_model import Api, Operation
+from api_model import Api, FileError, Operation
 
+from .admin_document import PREFIX
 from .cors import origin_allowed
 from .envelope import ApiError
 from .fixtures import FixtureReader
@@ -37,7 +38,6 @@ from .route import RouteMiddleware, operation_of
 from .store import Record
 from .validate import OperationValidator, RequestValidationMiddleware
 
-PREFIX = "/_mock"
 ADMIN_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="mock-admin"'}
 
 
@@ -88,8 +88,10 @@ class AdminApi:
         self.fixtures = fixtures
 
     def reset_sessions(self, operation: Operation, path: dict[str, Any], body: Any) -> dict[str, Any]:
-        with self.handlers.errors(operation, path):
+        try:
             return {"sessions": self.reset()}
+        except FileError as exc:  # the fixtures file changed since the start and no longer loads
+            raise ApiError(500, f"{exc}; the sessions are unchanged.") from exc
 
     def load_fixtures(self, operation: Operation, path: dict[str, Any], body: Any) -> dict[str, Any]:
         problems = self.fixtures.problems(body, ["body"])
@@ -106,7 +108,7 @@ class AdminApi:
         def change(record: Record, now: float) -> None:
             record.fields.update(changes)
 
-        tenant = tuple(path[parameter] for parameter in self.resource.tenancy)
+        tenant = self.handlers.tenant_of(path)
         with self.handlers.errors(operation, path):
             record = self.store.apply(tenant, path[self.resource.id_parameter], change)
         return self.representation.of(record, read=True)

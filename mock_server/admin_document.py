@@ -13,11 +13,12 @@ import copy
 from typing import Any
 from urllib.parse import quote, unquote
 
-from api_model import Api, properties, resolve_ref, schema
+from api_model import Api, Open, Source, properties, resolve_ref, schema
 
 MAX_TEXT = 2048  # a bound on fixture strings the representation leaves unbounded
 MAX_LIST = 100
 SET_STATE = "set_session_state"
+PREFIX = "/_mock"  # where the admin API lives, beside the API's own paths
 ERRORS = ("400", "401", "403", "404", "413", "415", "422", "500")
 
 
@@ -74,14 +75,14 @@ def admin_document(api: Api, template: dict[str, Any], product_name: str, max_ch
         document["components"]["schemas"][f"Fixture_{name}"] = _child_schema(api, name, ref)
     schemas = document["components"]["schemas"]
     schemas["FixtureSession"] = fixture
-    fixed = {r.id_field, r.created, *(m for m in r.tenancy.values() if m)}
+    fixed = {r.id_field, r.created, r.updated, *(m for m in r.tenancy.values() if m)}  # the store moves `updated`
     schemas["SessionState"] = {**schemas["SessionState"], "additionalProperties": False,
                                "properties": {n: s for n, s in members.items() if n not in fixed}}
     envelope = api.kit.envelope
     document["components"]["responses"]["Problem"]["content"] = {
         envelope.media_type: {"schema": ref(f"/components/schemas/{envelope.schema}")}}
-    item = next(op for op in api.operations.values() if api.kit.behaviours[op.operation_id].kind == "read")
-    document["paths"][f"/_mock{item.path}"] = {
+    item = api.by_kind("read")[0]
+    document["paths"][f"{PREFIX}{item.path}"] = {
         "parameters": [{"name": p.name, "in": "path", "required": True, "schema": ref(p.schema_pointer)}
                        for p in item.parameters if p.location == "path"],
         "patch": {
@@ -110,9 +111,10 @@ def _child_schema(api: Api, name: str, ref: Any) -> dict[str, Any]:
             body = api.operations[op_id].body_pointer
             body = _schema_pointer(api, body) if body else None
             for member, value in behaviour.append.item.items():
-                if getattr(value, "text", "").startswith("body.") and body:
+                value = value.value if isinstance(value, Open) else value
+                if isinstance(value, Source) and value.kind == "from" and value.text.startswith("body.") and body:
                     sourced.setdefault(member, ref(f"{body}/properties/{value.text.removeprefix('body.')}"))
-                elif not hasattr(value, "kind"):
+                elif not isinstance(value, (Source, Open)):
                     literal.add(member)
     item_members = {}
     for member in properties(api.document, schema(api.document, child.schema)):

@@ -41,8 +41,8 @@ from api_model import (
 )
 
 from .access_log import AccessLogMiddleware
-from .admin import PREFIX as ADMIN_PREFIX
 from .admin import AdminAccess, AdminApi, AdminMiddleware
+from .admin_document import PREFIX as ADMIN_PREFIX
 from .admin_document import admin_document
 from .auth import AuthMiddleware
 from .cors import cors_stage

@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 from api_model import DEFAULT_SPEC, Credential, FileError, load, read_credentials
 
 from .admin import AdminAccess
+from .admin_document import PREFIX as ADMIN_PREFIX
 from .app import Mock, MockConfig, build
 from .cors import is_origin
 from .faults import Latency, parse_fault_rate
@@ -130,9 +131,7 @@ def try_command(mock: Mock, url: str) -> str:
     """A curl line listing the first credential's sessions."""
     credential = mock.credentials[0]
     tenant = tenants_of(mock.api, (credential,))[0][0]
-    path = mock.api.by_kind("list")[0].path
-    for parameter, value in zip(mock.api.kit.resource.tenancy, tenant):
-        path = path.replace(f"{{{parameter}}}", value)
+    path = mock.api.by_kind("list")[0].fill(dict(zip(mock.api.kit.resource.tenancy, tenant)))
     return f"curl -H 'Authorization: Bearer {credential.token}' {url}{path}"
 
 
@@ -187,7 +186,8 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"{mock.api.document['info']['title']} mock listening on {url}\n"
         f"  API docs   {url}/docs/   (OpenAPI 3.1: {url}/openapi.yaml)\n"
-        f"  Admin      POST {url}/_mock/reset and more{'' if args.admin_token else ', no token'}: {url}/_mock/admin.yaml\n"
+        f"  Admin      POST {url}{ADMIN_PREFIX}/reset and more{'' if args.admin_token else ', no token'}: "
+        f"{url}{ADMIN_PREFIX}/admin.yaml\n"
         f"  Tokens (Authorization: Bearer <token>):\n{describe_credentials(mock.credentials)}\n"
         f"  Try        {try_command(mock, url)}\n"
         f"{describe_options(args)}"

@@ -18,7 +18,7 @@ from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
-from api_model import Api
+from api_model import Api, SpecError
 
 logger = logging.getLogger("mock_server")
 MAX_DETAIL = 1000  # a detail may quote the request: never echo a megabyte back
@@ -49,22 +49,35 @@ class Envelope:
 
     def __init__(self, api: Api) -> None:
         declared = api.kit.envelope
-        self.catalog = api.errors
+        catalog = api.errors
         self.media_type = declared.media_type
         self.members = declared.members
         self.titles = declared.titles
-        self.status_of = dict(self.catalog.status)
-        self.roles = api.kit.errors
+        self.status_of = dict(catalog.status)
+        # The type of an error raised with a status alone (by a stage or a library): the status's
+        # one type; where it has several, the one a declared role names (a library's 404 is no
+        # route; a 409 of the mock's own is a limit), else the first.
+        self.default_type = {status: catalog.of_status(status)[0] for status in set(catalog.status.values())}
+        roles = api.kit.errors
+        self.default_type[self.status_of[roles["no-route"]]] = roles["no-route"]
+        if "limit" in roles:
+            self.default_type[self.status_of[roles["limit"]]] = roles["limit"]
+        elif len(catalog.of_status(409)) > 1:
+            raise SpecError(f"x-kit.errors.limit: status 409 has several types {list(catalog.of_status(409))}; "
+                            "name the one the mock's storage limits answer")
+        for fallback in (400, 500):
+            if fallback not in self.default_type:
+                raise SpecError(f"the error catalog has no type of status {fallback}, which the mock answers "
+                                "for any status the API does not document")
 
     def type_of(self, error: ApiError) -> tuple[str, int]:
         """The error's type and status, as the catalog has them."""
         if error.type is not None:
             return error.type, self.status_of[error.type]
-        types = self.catalog.of_status(error.status)
-        if len(types) == 1:
-            return types[0], error.status
+        if error.status in self.default_type:
+            return self.default_type[error.status], error.status
         fallback = 500 if error.status >= 500 else 400  # a status the API never answers
-        return self.catalog.only(fallback), fallback
+        return self.default_type[fallback], fallback
 
     def body(self, error: ApiError, instance: str) -> dict[str, Any]:
         error_type, status = self.type_of(error)

@@ -19,7 +19,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from api_model import Api, Credential, FileError, Source, read_yaml
+from api_model import Api, Credential, FileError, Open, Source, read_yaml
 
 from .envelope import field_error
 from .lifecycle import Lifecycle, Request
@@ -60,7 +60,6 @@ class FixtureReader:
         self.resource = api.kit.resource
         self.lifecycle = lifecycle
         self.representation = lifecycle.representation
-        self.create = next(b for b in api.kit.behaviours.values() if b.kind == "create")
         self.fixtures_schema = compile_schema(registry, admin_uri, "/components/schemas/Fixtures")
         self.response_schema = compile_schema(registry, product_uri, f"/components/schemas/{self.resource.schema}")
         self.credential_of = dict(tenants)  # each tenant's first credential
@@ -71,7 +70,8 @@ class FixtureReader:
         for behaviour in api.kit.behaviours.values():
             if behaviour.append is not None:
                 for member, value in behaviour.append.item.items():
-                    if not isinstance(value, Source):
+                    value = value.value if isinstance(value, Open) else value
+                    if not isinstance(value, (Source, Open)):
                         self.item_defaults[behaviour.append.child].setdefault(member, value)
 
     def problems(self, document: Any, loc: list[str | int] | None = None) -> list[Problem]:
@@ -102,7 +102,7 @@ class FixtureReader:
         created = given.get(r.created) if given.get(r.created) is not None else now
         request = Request(path=dict(zip(r.tenancy, tenant)),
                           credential=self.credential_of.get(tenant, self.credential_of[self.default_tenant]))
-        fields = self.lifecycle.new_record(self.create, tenant, request, created, record_id, first_item=False).fields
+        fields = self.lifecycle.new_record(self.lifecycle.create, tenant, request, created, record_id, first_item=False).fields
         fields.update(given)
         fields[r.updated] = given.get(r.updated) if given.get(r.updated) is not None else created
         children = {}

@@ -14,6 +14,7 @@ from typing import Any
 
 from api_model import Api, Credential, Operation
 
+from .admin_document import PREFIX as ADMIN_PREFIX
 from .envelope import ApiError
 from .filters import Filters
 from .lifecycle import Lifecycle, Refused, Request
@@ -50,7 +51,11 @@ class Handlers:
             return getattr(self, KINDS[behaviour.kind])(operation, request)
 
     def tenant(self, request: Request) -> tuple[str, ...]:
-        return tuple(request.path[parameter] for parameter in self.resource.tenancy)
+        return self.tenant_of(request.path)
+
+    def tenant_of(self, path: dict[str, Any]) -> tuple[str, ...]:
+        """The tenant a request's path parameters name."""
+        return tuple(path[parameter] for parameter in self.resource.tenancy)
 
     @contextmanager
     def errors(self, operation: Operation, path: dict[str, Any]) -> Iterator[None]:
@@ -66,7 +71,7 @@ class Handlers:
         except Taken as exc:
             raise ApiError(409, f"A session {exc.record_id} exists in {where}.", type=self.kit.errors.get("taken")) from exc
         except LimitExceeded as exc:
-            raise ApiError(409, f"Refused: {exc.reason}. Free room with POST /_mock/reset, or start the mock "
+            raise ApiError(409, f"Refused: {exc.reason}. Free room with POST {ADMIN_PREFIX}/reset, or start the mock "
                                 "with higher limits.", type=self.kit.errors.get("limit")) from exc
 
     def answer(self, operation: Operation, record: Record, *, read: bool = False) -> Answer:

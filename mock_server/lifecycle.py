@@ -11,6 +11,8 @@ the record's members.
 from __future__ import annotations
 
 import copy
+import random
+import secrets
 import string
 import uuid
 from collections.abc import Callable
@@ -97,8 +99,10 @@ def holds(terms: tuple[Term, ...], fields: dict[str, Any], request: Request) -> 
     return True
 
 
-def make_id(template: str) -> str:
-    return template.replace("{hex32}", uuid.uuid4().hex, 1).replace("{uuid}", str(uuid.uuid4()), 1)
+def make_id(template: str, rng: random.Random | None = None) -> str:
+    """An id of the declared form: random, or drawn from `rng` (the same ids for the same seed)."""
+    bits = secrets.randbits(128) if rng is None else rng.getrandbits(128)
+    return template.replace("{hex32}", f"{bits:032x}", 1).replace("{uuid}", str(uuid.UUID(int=bits, version=4)), 1)
 
 
 class Lifecycle:
@@ -106,10 +110,11 @@ class Lifecycle:
         self.api = api
         self.resource = api.kit.resource
         self.representation = representation
-        create = next((op for op in api.operations.values() if api.kit.behaviours[op.operation_id].kind == "create"), None)
+        create = api.by_kind("create")[0]
+        self.create = api.kit.behaviours[create.operation_id]  # what seeds and fixtures start from
         # What a create body member left out means: its schema's default (an empty list, say).
         self.create_defaults: dict[str, Any] = {}
-        if create is not None and create.body_pointer:
+        if create.body_pointer:
             for name, node in properties(api.document, {"$ref": f"#{create.body_pointer}"}).items():
                 resolved = resolve_ref(api.document, node)
                 if isinstance(resolved, dict) and "default" in resolved:

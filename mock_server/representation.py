@@ -62,9 +62,6 @@ class Shape:
             out[name] = value  # nested values are shared with the stored snapshot, which never changes
         return out
 
-    def instant_members(self) -> list[str]:
-        return list(self.instants)
-
 
 def _resolve(api: Api, node: Any) -> dict[str, Any]:
     resolved = resolve_ref(api.document, node)
@@ -80,6 +77,10 @@ class Representation:
         self.resource = Shape(api, declared.schema, {declared.created, declared.updated})
         self.children = {name: Shape(api, child.schema, {child.created}) for name, child in declared.children.items()}
         self.read_only = declared.read_only
+        # The precision instants are kept at: whole seconds when the API writes them as integers,
+        # milliseconds otherwise, so that lists order records as clients see their instants.
+        self.instant_step = 1.0 if any(self.resource.instants.values()) else 0.001
+        self._projections: dict[str, list[str]] = {}  # schema name -> its members
 
     def of(self, record: Record, *, read: bool) -> dict[str, Any]:
         """The record as the API answers it; outside reads, read-only members are null."""
@@ -89,21 +90,20 @@ class Representation:
                 body[name] = None
         return body
 
-    def instant_step(self) -> float:
-        """The precision instants are kept at: whole seconds when the API writes them as integers,
-        milliseconds otherwise, so that lists order records as clients see their instants."""
-        return 1.0 if any(self.resource.instants.values()) else 0.001
-
     def truncate(self, instant: float) -> float:
-        step = self.instant_step()
-        return math.floor(instant / step) * step
+        """`instant` at the precision instants are kept at (`instant_step`)."""
+        return math.floor(instant / self.instant_step) * self.instant_step
 
     def child(self, name: str, item: dict[str, Any]) -> dict[str, Any]:
         return self.children[name].render(item)
 
     def projected(self, body: dict[str, Any], schema_name: str) -> dict[str, Any]:
         """`body` narrowed to the members of another answer's schema (e.g. a record's tags alone)."""
-        return {name: body.get(name) for name in properties(self.api.document, schema(self.api.document, schema_name))}
+        members = self._projections.get(schema_name)
+        if members is None:
+            members = self._projections[schema_name] = list(properties(self.api.document,
+                                                                       schema(self.api.document, schema_name)))
+        return {name: body.get(name) for name in members}
 
     def defaults(self) -> dict[str, Any]:
         return {name: copy.deepcopy(value) for name, value in self.resource.defaults.items()}

@@ -12,18 +12,12 @@ same N, so a UI shows "2 hours ago", not a fixed date.
 from __future__ import annotations
 
 import random
-import uuid
 from typing import Any
 
 from api_model import Api, Credential, FileError, parse_value, read_yaml
 
-from .lifecycle import Lifecycle, Request, value_of
+from .lifecycle import Lifecycle, Request, make_id, value_of
 from .store import Record
-
-
-def _draw_id(template: str, rng: random.Random) -> str:
-    return (template.replace("{hex32}", f"{rng.getrandbits(128):032x}", 1)
-            .replace("{uuid}", str(uuid.UUID(int=rng.getrandbits(128), version=4)), 1))
 
 
 def tenants_of(api: Api, credentials: tuple[Credential, ...]) -> list[tuple[tuple[str, ...], Credential]]:
@@ -55,10 +49,9 @@ def _record(api: Api, lifecycle: Lifecycle, entry: dict[str, Any], tenant: tuple
     """An entry over what a create would make in `tenant`."""
     r = api.kit.resource
     stretch = rng.uniform(0.8, 1.2)
-    record_id = _draw_id(r.id_template, rng)
+    record_id = make_id(r.id_template, rng)
     request = Request(path=dict(zip(r.tenancy, tenant)), credential=credential)
-    create = next(b for b in api.kit.behaviours.values() if b.kind == "create")
-    fields = lifecycle.new_record(create, tenant, request, now, record_id, first_item=False).fields
+    fields = lifecycle.new_record(lifecycle.create, tenant, request, now, record_id, first_item=False).fields
     for name, raw in entry.items():
         if name != "age" and name not in r.children:
             fields[name] = value_of(parse_value(raw), fields, request, now)

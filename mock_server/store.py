@@ -66,6 +66,7 @@ class Record:
     created: float  # the instant that orders lists
     fields: dict[str, Any]  # representation members; instants as epoch seconds (float)
     children: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    text: int = field(default=-1, compare=False, repr=False)  # characters of text it holds (see record_text)
 
     def sort_key(self) -> Key:
         return (self.created, self.id)
@@ -99,7 +100,11 @@ def text_size(value: Any) -> int:
 
 
 def record_text(record: Record) -> int:
-    return text_size(record.fields) + text_size(record.children)
+    """Characters of text a record holds, counted once: a record is measured when it is about to
+    be stored, and never changes after (a change works on a copy, which is measured anew)."""
+    if record.text < 0:
+        record.text = text_size(record.fields) + text_size(record.children)
+    return record.text
 
 
 class TenantIndex:
@@ -197,16 +202,6 @@ class Store:
             loaded._insert(record)
         with self._lock:
             self._records, self._indexes, self._text = loaded._records, loaded._indexes, loaded._text
-
-    def put(self, record: Record) -> Record:
-        """Insert or overwrite one record as given (administration, not a lifecycle step)."""
-        with self._lock:
-            existing = self._records.get((record.tenant, record.id))
-            self._check_room(record, existing)
-            if existing is not None:
-                self._remove(existing)
-            self._insert(record)
-            return record
 
     # -- reads -----------------------------------------------------------------------------
 

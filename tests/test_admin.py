@@ -32,6 +32,24 @@ def test_reset_reads_the_fixtures_file_again(tmp_path):
         assert client.post("/_mock/reset").json() == {"sessions": 2}
 
 
+def test_reset_with_a_fixtures_file_broken_since_start_says_so_and_changes_nothing(tmp_path):
+    path = tmp_path / "f.yaml"
+    path.write_text("sessions: [{session_id: devin-one1}]\n")
+    mock = build(MockConfig(fixtures=path))
+    path.write_text("sessions: [{session_id: devin-one1, status: asleep}]\n")
+    with mock.app.test_client() as client:
+        response = client.post("/_mock/reset")
+        assert response.status_code == 500 and response.headers["content-type"] == "application/problem+json"
+        assert str(path) in response.json()["detail"] and "unchanged" in response.json()["detail"]
+        assert [s["session_id"] for s in client.get(SESSIONS, headers=ADMIN).json()["items"]] == ["devin-one1"]
+
+
+def test_the_state_patch_leaves_the_update_instant_to_the_mock(client):
+    sid = first_running(client)
+    response = client.patch(f"{STATE}/{sid}", json={"updated_at": 1})
+    assert response.status_code == 422 and response.json()["errors"][0]["loc"][:2] == ["body", "updated_at"]
+
+
 def test_load_fixtures_replaces_every_session(client):
     response = client.post("/_mock/fixtures", json={"sessions": [{"session_id": "devin-new1", "status": "error", "status_detail": "error"}]})
     assert response.status_code == 200 and response.json() == {"sessions": 1}

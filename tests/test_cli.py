@@ -65,6 +65,8 @@ def test_bad_input_is_one_readable_line(args, message):
     ("tokens: [a, b]\n", "expected a non-empty 'tokens:' mapping"),
     ("tokens:\n  cog_x: {org: org-a, permissions: [Root]}\n", "grants (permissions) must be a list"),
     ("tokens:\n  cog_x: 3\n", "expected {scope:"),
+    ("tokens:\n  cog_x: {scope: {org_id: []}}\n", "scope values are non-empty strings"),
+    ("tokens:\n  cog_x: {org: ''}\n", "scope values are non-empty strings"),
     ("tokens: {\n", "not valid YAML"),
 ])
 def test_malformed_tokens_file(tmp_path, content, message):

@@ -123,6 +123,35 @@ def test_a_declaration_with_a_typo_fails_at_start_naming_the_key(edit, key):
     assert suite.returncode == 4 and key in suite.stderr and "Traceback" not in suite.stderr, suite.stderr
 
 
+ITEM = "/v3/organizations/{org_id}/sessions/{devin_id}"
+LIST = "/v3/organizations/{org_id}/sessions"
+
+
+@pytest.mark.parametrize(("edit", "key"), [
+    (lambda d: d["paths"][LIST].pop("post"), "no operation declares kind 'create'"),
+    (lambda d: d["paths"][ITEM]["get"]["x-kit"].update(kind="transition", set=[{"then": {"title": "x"}}]),
+     "no operation declares kind 'read'"),
+    (lambda d: d["paths"][LIST]["get"]["x-kit"].update(kind="read"),
+     "list_sessions.x-kit: kind read names one resource, but list_sessions has no path parameter 'devin_id'"),
+    (lambda d: d["components"]["parameters"]["First"]["schema"].pop("default"),
+     "the page size parameter 'first' needs an integer default"),
+    (lambda d: d["paths"][LIST]["get"]["x-kit"]["filters"].update(tags={"archived": True}),
+     "list_sessions.x-kit.filters.tags: an archived filter takes a boolean parameter"),
+    (lambda d: d["paths"][LIST]["get"]["x-kit"]["filters"].pop("tags"), "x-kit.run-marker.field: no list filter"),
+    (lambda d: d["x-kit"]["resource"]["id"].update({"from-body": "title"}), "x-kit.errors.taken"),
+])
+def test_a_declaration_the_kit_cannot_serve_fails_at_start_naming_the_key(edit, key):
+    with pytest.raises(SpecError) as raised:
+        load(spec_variant(edit))
+    assert key in str(raised.value) and "\n" not in str(raised.value)
+
+
+def test_a_409_of_several_types_needs_the_limit_type_named():
+    spec = spec_variant(lambda d: d["x-kit"]["errors"].pop("limit"))
+    with pytest.raises(SpecError, match="x-kit.errors.limit: status 409 has several types"):
+        build(MockConfig(spec_path=spec))
+
+
 def test_the_shipped_declaration_reads_back_as_written():
     api = load()
     assert api.kit.lifecycle == {"archive": "archive_session", "unarchive": "unarchive_session"}
