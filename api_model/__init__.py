@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sessions_spec import ADMIN_PATH, OPENAPI_PATH
+from sessions_spec import ADMIN_PATH, APIS, OPENAPI_PATH
 
 from .credentials import Credential, CredentialsError, read_credentials
 from .declaration import (
@@ -25,7 +25,9 @@ from .declaration import (
     read_declaration,
 )
 from .document import (
+    MISSING,
     SpecError,
+    default_of,
     escape_pointer,
     properties,
     read_document,
@@ -39,9 +41,9 @@ from .operations import Operation, Parameter, PathTemplate, index
 DEFAULT_SPEC = OPENAPI_PATH
 
 __all__ = [
-    "ADMIN_PATH", "Api", "Behaviour", "Credential", "CredentialsError", "DEFAULT_SPEC", "Declaration",
+    "ADMIN_PATH", "APIS", "MISSING", "Api", "Behaviour", "Credential", "CredentialsError", "DEFAULT_SPEC", "Declaration",
     "ErrorCatalog", "FileError", "Open", "Operation", "Parameter", "PathTemplate", "Source", "SpecError", "Term",
-    "escape_pointer", "from_document", "load", "parse_value", "properties", "read_credentials", "read_document", "read_yaml", "resolve_ref",
+    "default_of", "escape_pointer", "from_document", "load", "parse_value", "properties", "read_credentials", "read_document", "read_yaml", "resolve_ref",
     "schema",
 ]
 

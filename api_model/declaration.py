@@ -111,6 +111,7 @@ class Page:
     next: str
     more: str | None
     total: str | None
+    tenant_cursors: bool = False  # a cursor issued for another tenant's list is refused (422)
 
 
 @dataclass(frozen=True)
@@ -210,7 +211,8 @@ def read_declaration(document: dict[str, Any], operations: dict[str, Operation],
         invariants=tuple(r.get("invariants", [])),
     )
     p = raw["page"]
-    page = Page(p["size"], p["cursor"], p["items"], p["next"], p.get("more"), p.get("total"))
+    page = Page(p["size"], p["cursor"], p["items"], p["next"], p.get("more"), p.get("total"),
+                p.get("tenant-cursors", False))
     e = raw["envelope"]
     envelope = Envelope(e["schema"], e["media-type"], dict(e["members"]), dict(e.get("titles", {})))
     behaviours = {}

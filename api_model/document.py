@@ -42,6 +42,18 @@ def schema(document: dict[str, Any], name: str) -> dict[str, Any]:
     return resolve_ref(document, document.get("components", {}).get("schemas", {}).get(name))
 
 
+MISSING = object()
+
+
+def default_of(document: dict[str, Any], node: Any) -> Any:
+    """A schema's `default`: its own (3.1 allows one beside a `$ref`), else the referenced schema's;
+    MISSING when neither gives one."""
+    if isinstance(node, dict) and "default" in node:
+        return node["default"]
+    resolved = resolve_ref(document, node)
+    return resolved.get("default", MISSING) if isinstance(resolved, dict) else MISSING
+
+
 def properties(document: dict[str, Any], node: Any) -> dict[str, Any]:
     """The properties a schema declares, through `$ref` and `allOf`."""
     node = resolve_ref(document, node)

@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from api_model import Credential
+from api_model import APIS, Credential
 from contract_tests.contract import Contract
 
 # option name -> (environment variable, help)
@@ -27,7 +27,8 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "other_token": ("CONTRACT_OTHER_TOKEN", "A token of another tenant (tenancy checks, both ways)."),
     "other_org": ("CONTRACT_OTHER_ORG", "The organization of --other-token."),
     "other_workspace": ("CONTRACT_OTHER_WORKSPACE", "The workspace of --other-token, for an API with two levels."),
-    "spec": ("CONTRACT_SPEC", "OpenAPI 3.1 document to check against (default: the shipped spec)."),
+    "api": ("CONTRACT_API", "Which shipped API to check: v3 or workspace (default: v3)."),
+    "spec": ("CONTRACT_SPEC", "OpenAPI 3.1 document to check against, instead of a shipped API's."),
     "contract_seed": ("CONTRACT_SEED", "Seed for generated data (default: derandomized, same cases every run)."),
     "request_budget": ("CONTRACT_REQUEST_BUDGET", "Most HTTP requests one test process may send (default 20000)."),
     "max_examples": ("CONTRACT_MAX_EXAMPLES", "Hypothesis examples per generated test (default 25)."),
@@ -137,6 +138,10 @@ def from_values(values: dict[str, object]) -> Settings:
     settings = Settings(base_url=base_url.rstrip("/") if base_url else None)
     for name in ("token", "org", "workspace", "viewer_token", "other_token", "other_org", "other_workspace"):
         setattr(settings, name, pick(name))
+    if pick("api") is not None:
+        if pick("api") not in APIS:
+            raise SettingsError(f"--api ({OPTIONS['api'][0]}) must be one of {', '.join(sorted(APIS))}, not {pick('api')!r}")
+        settings.spec = Path(APIS[str(pick("api"))])
     if pick("spec"):
         settings.spec = Path(pick("spec")).expanduser().resolve()  # type: ignore[arg-type]
     if pick("run_id") is not None:

@@ -104,8 +104,13 @@ class Contract:
     # -- schemas ---------------------------------------------------------------------------
 
     def members(self, schema_name: str) -> dict[str, dict[str, Any]]:
-        return {name: resolve_ref(self.document, node) or {}
-                for name, node in properties(self.document, schema(self.document, schema_name)).items()}
+        return {name: self._member(node) for name, node in properties(self.document, schema(self.document, schema_name)).items()}
+
+    def _member(self, node: Any) -> dict[str, Any]:
+        """A member's schema, `$ref` resolved; keywords beside the `$ref` (a `default`) win, as in 3.1."""
+        resolved = resolve_ref(self.document, node)
+        siblings = {k: v for k, v in node.items() if k != "$ref"} if isinstance(node, dict) else {}
+        return {**resolved, **siblings} if isinstance(resolved, dict) else siblings
 
     @cached_property
     def representation(self) -> dict[str, dict[str, Any]]:
@@ -118,8 +123,7 @@ class Contract:
 
     def body_members(self, operation: Operation) -> dict[str, dict[str, Any]]:
         body = self.body_schema(operation)
-        return {name: resolve_ref(self.document, node) or {}
-                for name, node in properties(self.document, body).items()} if body else {}
+        return {name: self._member(node) for name, node in properties(self.document, body).items()} if body else {}
 
     def example_body(self, operation: Operation) -> dict[str, Any] | None:
         """A valid body: the schema's first example, else one made of its required members."""

@@ -22,13 +22,23 @@ State = dict[str, Any]
 
 
 class _Unknown:
-    """A value the server decides (an instant, a credential's user): present, but not predictable."""
+    def __init__(self, name: str) -> None:
+        self.name = name
 
     def __repr__(self) -> str:
-        return "UNKNOWN"
+        return self.name
 
 
-UNKNOWN = _Unknown()
+# A value the server decides from what the suite cannot see (an instant, a credential's user, a
+# template): present, not null, but not predictable.
+UNKNOWN = _Unknown("UNKNOWN")
+# A value the contract leaves open (`{open: ...}`, a member nothing declares): any value, null included.
+ANY = _Unknown("ANY")
+
+
+def known(value: Any) -> bool:
+    """Whether the model predicts this very value."""
+    return value is not UNKNOWN and value is not ANY
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,7 @@ class Outcome:
     state: State
     changed: bool
     appended: bool = False
+    stamped_now: frozenset[str] = frozenset()  # members set to the write's instant
 
     @property
     def ok(self) -> bool:
@@ -65,10 +76,10 @@ def _member_value(term: Term, state: State, request: Request) -> Any:
 
 def satisfied(terms: tuple[Term, ...], state: State, request: Request) -> bool:
     """Whether every term holds. An unknown value is some value that is not null: it equals
-    nothing the declaration names, and is none of any list."""
+    nothing the declaration names, and is none of any list (an open one is taken the same way)."""
     for term in terms:
         value = _member_value(term, state, request)
-        if value is UNKNOWN:
+        if not known(value):
             ok = term.test == "none-of"
         elif term.test == "equals":
             ok = value == term.value
@@ -83,7 +94,7 @@ def satisfied(terms: tuple[Term, ...], state: State, request: Request) -> bool:
 
 def _value(value: Any, request: Request) -> Any:
     if isinstance(value, Open):
-        return UNKNOWN  # the contract leaves it open: any value is right
+        return ANY  # the contract leaves it open: any value is right
     if not isinstance(value, Source):
         return value
     scope, _, name = value.text.partition(".")
@@ -105,7 +116,7 @@ class Model:
         members = self.contract.representation
         defaults = {name: node["default"] for name, node in self.contract.body_members(create).items() if "default" in node}
         # What neither the body nor the declaration gives is the server's to decide, but for a default.
-        state: State = {name: node["default"] if "default" in node else UNKNOWN for name, node in members.items()}
+        state: State = {name: node["default"] if "default" in node else ANY for name, node in members.items()}
         state.update({k: v for k, v in {**defaults, **body}.items() if k in members})
         for parameter, member in self.contract.resource.tenancy.items():
             if member is not None:
@@ -130,17 +141,28 @@ class Model:
         if behaviour.kind == "update":
             new.update({k: v for k, v in request.body.items() if k in self.contract.representation})
         stamped = False
+        now: set[str] = set()
         for effect in behaviour.set:
             if satisfied(effect.when, state, request):
                 for name, value in effect.then.items():
                     computed = _value(value, request)
-                    stamped |= computed is UNKNOWN and state.get(name) != computed
+                    stamped |= not known(computed) and state.get(name) is not computed
                     new[name] = computed
+                    if isinstance(value, Source) and value.kind == "from" and value.text == "now":
+                        now.add(name)
         appended = behaviour.append is not None
         changed = appended or stamped or _tracked(new) != _tracked(state)
-        return Outcome(operation.success, None, new, changed, appended)
+        return Outcome(operation.success, None, new, changed, appended, frozenset(now))
 
     # -- exploring the lifecycle ------------------------------------------------------------
+
+    def create_variants(self) -> list[dict[str, Any]]:
+        """Body members worth varying on a create: one body for each value a create-body member
+        tested by the create's own rules can take (each `origin`, say), beside the example's."""
+        create = self.contract.create
+        body = self.contract.body_members(create)
+        tested = {t.member.removeprefix("body.") for e in self.kit.behaviours[create.operation_id].set for t in e.when}
+        return [{}] + [{name: value} for name in sorted(tested & set(body)) for value in body[name].get("enum", [])]
 
     def requests(self, op_id: str, body: dict[str, Any] | None = None) -> list[Request]:
         """The requests worth trying for `op_id`: each combination of the query values its rules test."""

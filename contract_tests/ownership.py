@@ -48,20 +48,24 @@ class Ownership:
         create_member = contract.body_members(self.create).get(self.marker_field, {})
         self.limit = create_member.get("maxProperties" if self.marker_key else "maxItems")
         self.item_schema = create_member.get("additionalProperties" if self.marker_key else "items", {})
-        self._owned: dict[str, Owned] = {}
+        # (tenant, id) -> what the run created there: a client-chosen id may be used in two tenants.
+        self._owned: dict[tuple[tuple[str, ...], str], Owned] = {}
+        self._ids: set[str] = set()
         self._lock = threading.Lock()
 
     # -- the registry ------------------------------------------------------------------------
 
     def add(self, record_id: str, tenant: dict[str, str] | None = None, authorization: str | None = None) -> None:
+        key = (tuple(sorted((tenant or {}).items())), record_id)
         with self._lock:
-            self._owned.setdefault(record_id, Owned(record_id, dict(tenant or {}), authorization))
+            self._owned.setdefault(key, Owned(record_id, dict(tenant or {}), authorization))  # type: ignore[arg-type]
+            self._ids.add(record_id)
 
     def __contains__(self, record_id: object) -> bool:
-        return record_id in self._owned
+        return record_id in self._ids
 
     def __iter__(self) -> Iterator[str]:
-        return iter(list(self._owned))
+        return iter(list(self._ids))
 
     def __len__(self) -> int:
         return len(self._owned)

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 from contract_tests.client import Exchange
 from contract_tests.contract import Contract, means_archived
-from contract_tests.model import UNKNOWN, Outcome, State
+from contract_tests.model import UNKNOWN, Outcome, State, known
 
 RULES: dict[str, str] = {}  # rule name -> one-line statement, citing the contract document
 LOC_ROOTS = {"path", "query", "header", "body"}
@@ -255,8 +255,10 @@ def _unexpected(contract: Contract, expected: State, got: dict[str, Any], *, rea
     """Members whose value the model knows and the answer does not show (outside reads, the
     read-only members may be null)."""
     skipped = set() if read else set(contract.resource.read_only)
-    return [f"{m}: expected {v!r}, got {got.get(m)!r}" for m, v in expected.items()
-            if m not in skipped and v is not UNKNOWN and m in got and not same(contract, m, v, got.get(m))]
+    wrong = [f"{m}: expected {v!r}, got {got.get(m)!r}" for m, v in expected.items()
+             if m not in skipped and known(v) and m in got and not same(contract, m, v, got.get(m))]
+    return wrong + [f"{m}: expected a value, got null" for m, v in expected.items()
+                    if m not in skipped and v is UNKNOWN and m in got and got[m] is None]
 
 
 @rule("A new session is in the state its create declares (the body's members, the declared values), "
@@ -278,8 +280,9 @@ def new_session_is_initial(contract: Contract, expected: State, created: Exchang
                  created, read)
 
 
-@rule("Each write does what the declaration says: the values its `set` rules give, the body members an "
-      "update replaces, the items an append adds, and its documented success status; a read shows the same",
+@rule("Each write does what the declaration says: the values its `set` rules give (`now`: the write's update "
+      "instant), the body members an update replaces, the items an append adds, and its documented success "
+      "status; a read shows the same",
       "the-lifecycle")
 def write_follows_lifecycle(contract: Contract, op_id: str, expected: Outcome, answer: Exchange,
                             read: Exchange | None = None, *context: Exchange) -> None:
@@ -288,12 +291,16 @@ def write_follows_lifecycle(contract: Contract, op_id: str, expected: Outcome, a
     _status(name, answer, operation.success, *context)
     shown: list[Exchange] = [*context, answer]
     if contract.answers_representation(operation):
-        wrong = _unexpected(contract, expected.state, _session(contract, name, answer, *context), read=False)
+        body = _session(contract, name, answer, *context)
+        wrong = _unexpected(contract, expected.state, body, read=False)
+        updated = contract.resource.updated
+        wrong += [f"{m} is {body.get(m)}, not the write's instant ({updated} {body.get(updated)})"
+                  for m in sorted(expected.stamped_now) if instant(body.get(m)) != instant(body.get(updated))]
         if wrong:
             fail(name, f"{op_id} left the session in another state than declared: " + "; ".join(wrong), *shown)
     elif operation.success_schema is not None and isinstance(answer.json, dict):
         wrong = [f"{m}: expected {expected.state.get(m)!r}, got {v!r}" for m, v in answer.json.items()
-                 if m in expected.state and expected.state[m] is not UNKNOWN and not same(contract, m, expected.state[m], v)]
+                 if m in expected.state and known(expected.state[m]) and not same(contract, m, expected.state[m], v)]
         if wrong:
             fail(name, f"{op_id} answered another state than declared: " + "; ".join(wrong), *shown)
     if read is not None:
@@ -420,10 +427,27 @@ def deleted_session_is_gone(contract: Contract, exchange: Exchange, *context: Ex
     _error(contract, "deleted_session_is_gone", exchange, 404, contract.kit.errors["no-resource"], *context)
 
 
-@rule("A client-chosen id already in use in the tenant is a 409 with the declared `taken` type; elsewhere "
-      "it is a new session", "the-lifecycle")
+@rule("A client-chosen id already in use in the tenant is a 409 with the declared `taken` type; the id of a "
+      "deleted session, or one in use only in another tenant, may be chosen", "the-lifecycle")
 def taken_id_is_409(contract: Contract, exchange: Exchange, *context: Exchange) -> None:
     _error(contract, "taken_id_is_409", exchange, 409, contract.kit.errors.get("taken"), *context)
+
+
+def freed_id_is_accepted(contract: Contract, exchange: Exchange, chosen: str, *context: Exchange) -> None:
+    """`taken_id_is_409`, the other way: a create choosing a free id (a deleted session's, or one
+    taken only in another tenant) makes a session of it."""
+    body = _session(contract, "taken_id_is_409", exchange, *context, status=contract.create.success)
+    if body[contract.resource.id_field] != chosen:
+        fail("taken_id_is_409", f"chose the free id {chosen!r}, got a session {body[contract.resource.id_field]!r}",
+             *context, exchange)
+
+
+def member_value(representation: Any, path: str) -> Any:
+    """A member by its dotted path (`usage.total_tokens`); None where absent."""
+    node = representation
+    for part in path.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
 
 
 @rule("Every representation keeps the declared invariants (members present together, equal, or summing up)",
@@ -432,10 +456,7 @@ def representation_keeps_invariants(contract: Contract, representation: dict[str
     name = "representation_keeps_invariants"
 
     def get(path: str) -> Any:
-        node: Any = representation
-        for part in path.split("."):
-            node = node.get(part) if isinstance(node, dict) else None
-        return node
+        return member_value(representation, path)
 
     for invariant in contract.resource.invariants:
         if "present-together" in invariant:
@@ -471,7 +492,7 @@ def reads_see_writes(contract: Contract, expected: dict[str, Any], read: Exchang
             fail(name, f"the list should show {expected.get(id_field)} once, found {len(items)}", *context, read)
         got = items[0]
     differences = [f"{m}: wrote {v!r}, read {got.get(m)!r}" for m, v in expected.items()
-                   if v is not UNKNOWN and m in got and m not in contract.resource.read_only
+                   if known(v) and m in got and m not in contract.resource.read_only
                    and not same(contract, m, v, got.get(m))]
     if differences:
         fail(name, "the read does not show the write: " + "; ".join(differences), *context, read)
@@ -537,11 +558,12 @@ def list_is_newest_first(contract: Contract, items: Sequence[dict[str, Any]], *c
         fail("list_is_newest_first", f"the list is not newest first: {keys}", *context)
 
 
-@rule("A cursor the server never issued (an empty one included) is a 422 located at the cursor parameter",
+@rule("A cursor the server never issued (an empty one included, and where cursors belong to their tenant, "
+      "one issued for another tenant's list) is a 422 located at the cursor parameter",
       "pagination")
-def unissued_cursor_is_422(contract: Contract, exchange: Exchange) -> None:
+def unissued_cursor_is_422(contract: Contract, exchange: Exchange, *context: Exchange) -> None:
     name = "unissued_cursor_is_422"
-    _error(contract, name, exchange, 422, None)
+    _error(contract, name, exchange, 422, None, *context)
     validation_error_locates_input(contract, exchange, [("query", contract.page.cursor)])
 
 

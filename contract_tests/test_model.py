@@ -11,13 +11,20 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, preco
 from contract_tests import rules
 from contract_tests.client import unique_tag
 from contract_tests.contract import means_archived
-from contract_tests.model import UNKNOWN, Request
+from contract_tests.model import Request, known
 from contract_tests.plugin import suite_settings
 from contract_tests.scenarios import all_writes, send
 
 
 def make_machine(api, model, contract):
-    steps = all_writes(api, model)
+    # A step is drawn as an operation, then one of its requests: an operation with several query
+    # variants (terminate?archive=...) is not drawn more often for it. The archive and unarchive
+    # come first, so the simplest examples Hypothesis tries exercise the API's central operation.
+    central = [op.operation_id for op in (contract.role("archive"), contract.role("unarchive")) if op is not None]
+    by_operation: dict[str, list] = {}
+    for step in sorted(all_writes(api, model), key=lambda s: central.index(s[0]) if s[0] in central else len(central)):
+        by_operation.setdefault(step[0], []).append(step)
+    step_strategy = st.sampled_from(list(by_operation.values())).flatmap(st.sampled_from)
     id_field, updated = contract.resource.id_field, contract.resource.updated
     archived_filter = next((name for name, spec in contract.behaviour(contract.list.operation_id).filters.items()
                             if spec.kind == "archived"), None)
@@ -55,7 +62,7 @@ def make_machine(api, model, contract):
 
         # A few writes in a row on one session: the orders that matter (archive, then a message)
         # come up often, not once in many runs.
-        @rule(sid=sessions, chosen=st.lists(st.sampled_from(steps), min_size=1, max_size=4))
+        @rule(sid=sessions, chosen=st.lists(step_strategy, min_size=1, max_size=4))
         def writes(self, sid, chosen):
             for step in chosen:
                 self.write(sid, step)
@@ -85,8 +92,8 @@ def make_machine(api, model, contract):
         @precondition(lambda self: self.state)
         @rule(sid=sessions)
         def read(self, sid):
-            known = {k: v for k, v in self.state[sid].items() if v is not UNKNOWN} | {id_field: sid, updated: self.last[sid][updated]}
-            rules.reads_see_writes(contract, known, api.read(sid), *self.history)
+            predicted = {k: v for k, v in self.state[sid].items() if known(v)} | {id_field: sid, updated: self.last[sid][updated]}
+            rules.reads_see_writes(contract, predicted, api.read(sid), *self.history)
 
         @precondition(lambda self: self.state and archived_filter is not None)
         @rule(flag=st.sampled_from([None, True, False]))
@@ -99,8 +106,8 @@ def make_machine(api, model, contract):
             rules.archived_filter_is_exact(contract, page.json[contract.page.items], flag, expected, *self.history, page)
             for item in page.json[contract.page.items]:
                 sid = item[id_field]
-                known = {k: v for k, v in self.state[sid].items() if v is not UNKNOWN} | {id_field: sid}
-                rules.reads_see_writes(contract, known, page, *self.history)
+                predicted = {k: v for k, v in self.state[sid].items() if known(v)} | {id_field: sid}
+                rules.reads_see_writes(contract, predicted, page, *self.history)
 
     return Lifecycle
 

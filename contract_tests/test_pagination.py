@@ -88,6 +88,17 @@ def test_unissued_cursor_is_422(api, contract, tagged):
         rules.unissued_cursor_is_422(contract, api.call(lister, sid, query={contract.page.cursor: "not-a-cursor"}))
 
 
+def test_unissued_cursor_is_422_from_another_tenant(api, other_api, contract):
+    """A cursor the server issued for the other tenant's list is not one of this list's."""
+    if not contract.page.tenant_cursors:
+        pytest.skip("the declaration leaves cursors of another tenant's list open (page.tenant-cursors)")
+    page = other_api.list(**{contract.page.size: 1})
+    cursor = (page.json or {}).get(contract.page.next) if page.status == 200 else None
+    if not cursor:
+        pytest.skip("the other tenant's list has a single page: no cursor to borrow")
+    rules.unissued_cursor_is_422(contract, api.list(**{contract.page.cursor: cursor}), page)
+
+
 def test_pagination_returns_each_once_children(api, model, contract):
     for lister in contract.of_kind("list-children"):
         name = contract.behaviour(lister.operation_id).child

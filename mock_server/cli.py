@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
-from api_model import DEFAULT_SPEC, Credential, FileError, load, read_credentials
+from api_model import APIS, Credential, FileError, load, read_credentials
 
 from .admin import AdminAccess
 from .admin_document import PREFIX as ADMIN_PREFIX
@@ -37,7 +37,9 @@ def parser() -> argparse.ArgumentParser:
     p = OneLineParser(prog="session-mock", description="Stateful mock of the sessions API, driven by its OpenAPI spec.")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: %(default)s)")
     p.add_argument("--port", type=int, default=8080, help="port to bind, 0 for any free one (default: %(default)s)")
-    p.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="OpenAPI 3.1 file (default: the shipped spec)")
+    p.add_argument("--api", choices=sorted(APIS), default="v3",
+                   help="which shipped API to serve: %(choices)s (default: %(default)s)")
+    p.add_argument("--spec", type=Path, help="serve this OpenAPI 3.1 file (with its x-kit declaration) instead")
     p.add_argument("--tokens", type=Path, help="YAML file of tokens replacing the defaults (see README)")
     p.add_argument("--seed", type=int, default=0,
                    help="seed for the generated sessions and for latency and fault draws (default: %(default)s)")
@@ -158,6 +160,7 @@ def fail(message: str) -> NoReturn:
 
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
+    args.spec = args.spec or APIS[args.api]
     if not 0 <= args.port <= 65535:
         parser().error(f"--port must be between 0 and 65535, not {args.port}")
     try:

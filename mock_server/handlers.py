@@ -102,7 +102,8 @@ class Handlers:
 
     def delete(self, operation: Operation, request: Request) -> Answer:
         record_id = request.path[self.resource.id_parameter]
-        self.store.delete(self.tenant(request), record_id)
+        behaviour = self.kit.behaviours[operation.operation_id]
+        self.store.delete(self.tenant(request), record_id, check=self.lifecycle.refusals(behaviour, request))
         return operation.success, None
 
     def list(self, operation: Operation, request: Request) -> Answer:

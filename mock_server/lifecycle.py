@@ -20,14 +20,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from api_model import (
+    MISSING,
     Api,
     Behaviour,
     Credential,
     Open,
     Source,
     Term,
+    default_of,
     properties,
-    resolve_ref,
 )
 
 from .representation import Representation
@@ -113,12 +114,14 @@ class Lifecycle:
         create = api.by_kind("create")[0]
         self.create = api.kit.behaviours[create.operation_id]  # what seeds and fixtures start from
         # What a create body member left out means: its schema's default (an empty list, say).
+        self.create_body: dict[str, Any] = {}
         self.create_defaults: dict[str, Any] = {}
         if create.body_pointer:
-            for name, node in properties(api.document, {"$ref": f"#{create.body_pointer}"}).items():
-                resolved = resolve_ref(api.document, node)
-                if isinstance(resolved, dict) and "default" in resolved:
-                    self.create_defaults[name] = resolved["default"]
+            self.create_body = properties(api.document, {"$ref": f"#{create.body_pointer}"})
+            for name, node in self.create_body.items():
+                default = default_of(api.document, node)
+                if default is not MISSING:
+                    self.create_defaults[name] = default
 
     def new_record(self, behaviour: Behaviour, tenant: tuple[str, ...], request: Request, now: float,
                    record_id: str | None = None, *, first_item: bool = True) -> Record:
@@ -147,11 +150,11 @@ class Lifecycle:
     def change(self, behaviour: Behaviour, request: Request, *, update_from_body: bool = False) -> Callable[[Record, float], None]:
         """What an update, transition or append does to a record, for the store to run."""
 
+        refuse = self.refusals(behaviour, request)
+
         def change(record: Record, now: float) -> None:
             before = dict(record.fields)
-            for refusal in behaviour.refuse:
-                if holds(refusal.when, before, request):
-                    raise Refused(refusal.error, record.id)
+            refuse(record)
             if update_from_body:
                 members = self.representation.resource.members
                 record.fields.update({name: copy.deepcopy(v) for name, v in request.body.items() if name in members})
@@ -163,6 +166,16 @@ class Lifecycle:
                                           for name, value in effect.then.items()})
 
         return change
+
+    def refusals(self, behaviour: Behaviour, request: Request) -> Callable[[Record], None]:
+        """The operation's `refuse` rules, checked in order on a record's state: `Refused` for the first that holds."""
+
+        def refuse(record: Record) -> None:
+            for refusal in behaviour.refuse:
+                if holds(refusal.when, record.fields, request):
+                    raise Refused(refusal.error, record.id)
+
+        return refuse
 
     def _append(self, record: Record, behaviour: Behaviour, request: Request, now: float) -> None:
         assert behaviour.append is not None

@@ -13,21 +13,31 @@ import math
 from datetime import datetime, timezone
 from typing import Any
 
-from api_model import Api, properties, resolve_ref, schema
+from api_model import MISSING, Api, default_of, properties, resolve_ref, schema
 
 from .store import Record
 
 
-def _types(node: dict[str, Any]) -> set[str]:
-    kinds = node.get("type")
-    found = set(kinds) if isinstance(kinds, list) else {kinds} if kinds else set()
+def _options(document: dict[str, Any], node: dict[str, Any]) -> list[dict[str, Any]]:
+    """The schemas a member may follow: itself and its `anyOf`/`oneOf` options, `$ref`s resolved."""
+    found = [node]
     for option in node.get("anyOf", []) + node.get("oneOf", []):
-        found |= _types(option)
+        resolved = resolve_ref(document, option)
+        if isinstance(resolved, dict):
+            found.extend(_options(document, resolved))
     return found
 
 
-def _is_date_time(node: dict[str, Any]) -> bool:
-    return node.get("format") == "date-time" or any(_is_date_time(o) for o in node.get("anyOf", []) + node.get("oneOf", []))
+def _types(document: dict[str, Any], node: dict[str, Any]) -> set[str]:
+    found: set[str] = set()
+    for option in _options(document, node):
+        kinds = option.get("type")
+        found |= set(kinds) if isinstance(kinds, list) else {kinds} if kinds else set()
+    return found
+
+
+def _is_date_time(document: dict[str, Any], node: dict[str, Any]) -> bool:
+    return any(option.get("format") == "date-time" for option in _options(document, node))
 
 
 def rfc3339(instant: float) -> str:
@@ -49,9 +59,10 @@ class Shape:
     def __init__(self, api: Api, schema_name: str, instants: set[str]) -> None:
         self.members = properties(api.document, schema(api.document, schema_name))
         resolved = {name: _resolve(api, node) for name, node in self.members.items()}
-        self.defaults = {name: node.get("default") for name, node in resolved.items()}
-        self.instants = {name: ("integer" in _types(node)) for name, node in resolved.items()
-                         if name in instants or _is_date_time(node)}  # member -> rendered as an integer
+        self.defaults = {name: None if (d := default_of(api.document, node)) is MISSING else d
+                         for name, node in self.members.items()}
+        self.instants = {name: ("integer" in _types(api.document, node)) for name, node in resolved.items()
+                         if name in instants or _is_date_time(api.document, node)}  # member -> rendered as an integer
 
     def render(self, values: dict[str, Any]) -> dict[str, Any]:
         out = {}

@@ -1,12 +1,13 @@
 """The starting sessions: the API's seed file, in every tenant of the credentials, the same for the same seed.
 
-The seed file (`x-kit.mock.seed`) lists sessions as the API represents them, without their id,
-tenancy members or instants. Each instant is given as an `age`: seconds before the mock starts
-(`created`, `updated`, any other instant member by name; a sub-collection item's own `age`).
-Each starts as a create would make it in its tenant (the create's `set` rules, the tenant's first
-credential) and takes the entry's members over that. A value may be declared
-(`{from: credential.user}`, `{template: ...}`). `--seed N` draws the ids and stretches the ages, the same way for the
-same N, so a UI shows "2 hours ago", not a fixed date.
+The seed file (`x-kit.mock.seed`) lists sessions as the API represents them, without their
+tenancy members or instants, and without their id unless it is fixed (the spec's examples name
+one). Each instant is given as an `age`: seconds before the mock starts (`created`, `updated`,
+any other instant member by name; a sub-collection item's own `age`). Each starts as a create
+would make it in its tenant (its create-body members as the body, the create's `set` rules, the
+tenant's first credential) and takes the entry's members over that. A value may be declared
+(`{from: credential.user}`, `{template: ...}`). `--seed N` draws the ids and stretches the ages,
+the same way for the same N, so a UI shows "2 hours ago", not a fixed date.
 """
 
 from __future__ import annotations
@@ -49,11 +50,15 @@ def _record(api: Api, lifecycle: Lifecycle, entry: dict[str, Any], tenant: tuple
     """An entry over what a create would make in `tenant`."""
     r = api.kit.resource
     stretch = rng.uniform(0.8, 1.2)
-    record_id = make_id(r.id_template, rng)
-    request = Request(path=dict(zip(r.tenancy, tenant)), credential=credential)
+    record_id = make_id(r.id_template, rng)  # drawn even when fixed, so that the others keep theirs
+    record_id = str(entry.get(r.id_field, record_id))
+    # The entry's create-body members go in as a create's body would, so that the create's `set`
+    # rules see them (a session's origin decides its creator, say).
+    body = {name: value for name, value in entry.items() if name in lifecycle.create_body}
+    request = Request(body=body, path=dict(zip(r.tenancy, tenant)), credential=credential)
     fields = lifecycle.new_record(lifecycle.create, tenant, request, now, record_id, first_item=False).fields
     for name, raw in entry.items():
-        if name != "age" and name not in r.children:
+        if name not in ("age", r.id_field) and name not in r.children:
             fields[name] = value_of(parse_value(raw), fields, request, now)
     given = dict(entry.get("age", {}))
     created_age = given.pop("created", 0)

@@ -263,9 +263,13 @@ class Store:
             self._insert(record)
             return record
 
-    def delete(self, tenant: Tenant, record_id: str) -> None:
+    def delete(self, tenant: Tenant, record_id: str, check: Callable[[Record], None] | None = None) -> None:
+        """Remove a record, unless `check(record)` raises (a refusal), under the same lock."""
         with self._lock:
-            self._remove(self._find(tenant, record_id))
+            record = self._find(tenant, record_id)
+            if check is not None:
+                check(record)
+            self._remove(record)
 
     # -- internals (called with the lock held) ---------------------------------------------
 

@@ -1,7 +1,7 @@
-"""The mock and the suite are written for any API the kit has a spec for: no name of the v3 API (its
-operations, members, statuses, error types, permissions, path and id prefixes) is written in their
-code. Those live in the spec, its declaration and the mock's default data files; the kit's own
-tests may name them."""
+"""The mock and the suite are written for any API the kit has a spec for: no name of the v3 API or
+of the workspace API (their operations, members, statuses, error types, permissions, path, id and
+token prefixes) is written in their code. Those live in the specs, their declarations and the
+mock's default data files; the kit's own tests may name them."""
 
 from __future__ import annotations
 
@@ -23,7 +23,10 @@ updated_at user_request session_not_found session_archived session_terminated no
 bad_request unauthenticated method_not_allowed unsupported_media_type payload_too_large limit_exceeded
 rate_limited internal_error bad_gateway gateway_timeout upgrade_required ManageOrgSessions ViewOrgSessions
 SessionResponse""".split())
-PREFIXES = ("/v3/", "devin-", "cog_", "org-", "problem+json")
+WORKSPACE_NAMES = set("""
+update_session delete_session already_exists archived_at next_cursor labels creator display_name input_tokens
+output_tokens total_tokens last_generation_input_tokens ws_mock ws_other usr_ada contract-run""".split())
+PREFIXES = ("/v3/", "devin-", "cog_", "org-", "problem+json", "/api/v1/", "/ws/")
 
 
 TEXT_TOKENS = {tokenize.STRING, getattr(tokenize, "FSTRING_MIDDLE", tokenize.STRING)}  # f-strings split on 3.12+
@@ -45,13 +48,13 @@ def literals(path: Path):
 
 
 @pytest.mark.parametrize("package", ["api_model", "mock_server", "contract_tests"])
-def test_no_name_of_the_v3_api_is_written_in_code(package):
+def test_no_name_of_either_api_is_written_in_code(package):
     found = []
     for path in sorted((ROOT / package).glob("*.py")):
         for line, text in literals(path):
             if text.strip("'\"") in RULES:
                 continue  # the rules keep the names they have always had
-            names = {name for name in V3_NAMES if name in text}  # inside longer names too
+            names = {name for name in V3_NAMES | WORKSPACE_NAMES if name in text}  # inside longer names too
             prefixes = [p for p in PREFIXES if p in text]
             if names or prefixes:
                 found.append(f"{path.relative_to(ROOT)}:{line}: {sorted(names) + prefixes}")

@@ -100,6 +100,17 @@ def test_delete(store):
         store.get(("t1",), "a")
 
 
+def test_a_refused_delete_leaves_the_record(store):
+    store.insert(record("a"))
+
+    def refuse(found):
+        raise LookupError(found.id)
+
+    with pytest.raises(LookupError):
+        store.delete(("t1",), "a", check=refuse)
+    assert store.get(("t1",), "a").id == "a" and store.count(("t1",)) == 1
+
+
 def test_concurrent_changes_all_see_a_whole_state(store):
     store.insert(record("a", count=0))
     threads = [threading.Thread(target=store.apply, args=(("t1",), "a", lambda r, now: r.fields.update(count=r.fields["count"] + 1)))

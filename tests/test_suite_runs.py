@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from mock_server import MockConfig, build
 from mock_server.faults import Latency
 from mock_server.server import BackgroundServer
@@ -118,8 +120,12 @@ def test_an_unreachable_target_is_one_line():
     assert result.returncode == 4 and f"cannot reach {url} (connection refused)" in result.stdout + result.stderr
 
 
-def test_a_bad_option_is_one_readable_line():
-    result = run_suite_at("http://127.0.0.1:9", "--deadline", "soon")
+@pytest.mark.parametrize("option, message", [
+    (["--deadline", "soon"], "--deadline (CONTRACT_DEADLINE) must be a number, not 'soon'"),
+    (["--api", "v4"], "--api (CONTRACT_API) must be one of v3, workspace, not 'v4'"),
+])
+def test_a_bad_option_is_one_readable_line(option, message):
+    result = run_suite_at("http://127.0.0.1:9", *option)
     assert result.returncode == 4
-    assert "--deadline (CONTRACT_DEADLINE) must be a number, not 'soon'" in result.stderr
+    assert message in result.stderr
     assert "Traceback" not in result.stderr

@@ -37,23 +37,25 @@ class Broken:
     select: str  # -k expression selecting the test meant for the rule
     make: Callable[[], Any]  # -> ASGI app
     description: str
+    api: str = "v3"  # which shipped API it serves (and the suite checks)
 
 
 def mock(store_class: type[Store] = Store, spec_path: Path = DEFAULT_SPEC, **config: Any) -> Any:
     return build(MockConfig(spec_path=spec_path, **config), store_class=store_class).app
 
 
-def spec_variant(edit: Callable[[dict], None]) -> Path:
+def spec_variant(edit: Callable[[dict], None], spec: Path = DEFAULT_SPEC) -> Path:
     """A copy of the spec whose document `edit` changed (its data files still the shipped ones)."""
-    document = copy.deepcopy(SPEC)
+    document = copy.deepcopy(SPEC) if spec == DEFAULT_SPEC else yaml.safe_load(spec.read_text())
     edit(document)
-    document["x-kit"]["mock"] = {name: str(DEFAULT_SPEC.parent / path) for name, path in document["x-kit"]["mock"].items()}
+    document["x-kit"]["mock"] = {name: str(spec.parent / path) for name, path in document["x-kit"]["mock"].items()}
     path = Path(tempfile.mkdtemp(prefix="zoo-spec-")) / "openapi.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False))
     return path
 
 
-def declared(op_id: str, edit: Callable[[dict], None], store_class: type[Store] = Store) -> Callable[[], Any]:
+def declared(op_id: str, edit: Callable[[dict], None], store_class: type[Store] = Store,
+             spec: Path = DEFAULT_SPEC) -> Callable[[], Any]:
     """A mock serving a spec whose declaration of `op_id` `edit` changed."""
 
     def make() -> Any:
@@ -63,7 +65,7 @@ def declared(op_id: str, edit: Callable[[dict], None], store_class: type[Store] 
                     if isinstance(operation, dict) and operation.get("operationId") == op_id:
                         edit(operation["x-kit"])
 
-        return mock(store_class, spec_variant(change))
+        return mock(store_class, spec_variant(change, spec))
 
     return make
 
@@ -249,21 +251,23 @@ def _page_of(ordered, after, first):
     return ordered[:first], len(ordered), len(ordered) > first
 
 
-class TagsMatchAny(Store):
-    def page(self, tenant, wanted=(), *, after=None, first=100):
-        wanted = list(wanted)
-        tags = [w for w in wanted if w[0] == "tags"]
-        if len(tags) <= 1:
-            return super().page(tenant, wanted, after=after, first=first)
-        others = [w for w in wanted if w[0] != "tags"]
-        seen, merged = set(), []
-        for tag in tags:
-            for record in super().page(tenant, [*others, tag], first=self.limits.max_sessions)[0]:
-                if record.id not in seen:
-                    seen.add(record.id)
-                    merged.append(record)
-        merged.sort(key=lambda r: r.sort_key(), reverse=True)
-        return _page_of(merged, after, first)
+def matching_any(member: str) -> type[Store]:
+    """A store whose list filter on `member` matches a record holding any given value, not every one."""
+
+    class MatchAny(Store):
+        def page(self, tenant, wanted=(), *, after=None, first=100):
+            wanted = list(wanted)
+            values = [w for w in wanted if w[0] == member]
+            if len(values) <= 1:
+                return super().page(tenant, wanted, after=after, first=first)
+            others = [w for w in wanted if w[0] != member]
+            found = {r.id: r for value in values for r in Store.list(self, tenant, [*others, value])}
+            return _page_of(sorted(found.values(), key=lambda r: r.sort_key(), reverse=True), after, first)
+
+    return MatchAny
+
+
+TagsMatchAny = matching_any("tags")
 
 
 class OldestFirst(Store):
@@ -638,3 +642,7 @@ ZOO = [
     Broken("naive-unicode", "no_server_error_on_bad_input", "test_no_server_error_on_bad_input_body",
            crashes_on(_audit_text), "a lone surrogate in a string crashes the UTF-8 encoder"),
 ]
+
+from tests.zoo.workspace import WORKSPACE_ZOO  # noqa: E402  (it builds on the helpers above)
+
+ZOO += WORKSPACE_ZOO

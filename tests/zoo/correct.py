@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import secrets
 import threading
 import uuid
@@ -33,6 +34,7 @@ class Correct:
     name: str
     make: Callable[[], Any]  # -> ASGI app
     readings: str  # the readings it takes where the mock takes another, with the contract section
+    api: str = "v3"  # which shipped API it serves
 
 
 def org_of(scope) -> str:
@@ -406,7 +408,43 @@ def occasionally_rate_limited(every: int = 400):
     return gateway
 
 
+# -- the workspace API ----------------------------------------------------------------------------
+
+
+INSTANT = re.compile(r'"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\.(\d{3})Z"')
+
+
+def ws_other_readings():
+    """Instants in microseconds (the same instants: CONTRACT-workspace §5 'any precision'), label keys
+    in reverse order, `application/json; charset=utf-8`, other messages, HEAD on reads."""
+    from tests.zoo.workspace import ws_mock
+
+    def request(scope, body):
+        if scope["method"] == "HEAD":
+            scope = {**scope, "method": "GET", "head": True}
+        return scope, body
+
+    def response(scope, status, headers, body):
+        if body[:1] == b"{":
+            data = json.loads(body)
+            if status >= 400:
+                data["message"] = f"Refused ({data['type']}): {data['message']}"
+            for session in (data.get("data") if "data" in data else [data]) or []:
+                if isinstance(session, dict) and isinstance(session.get("labels"), dict):
+                    session["labels"] = dict(reversed(list(session["labels"].items())))
+            body = INSTANT.sub(lambda m: f'"{m[1]}.{m[2]}000Z"', json.dumps(data)).encode()
+            headers = [(k, "application/json; charset=utf-8" if k == "content-type" else v) for k, v in headers]
+        if scope.get("head"):
+            body = b""
+        return status, headers, body
+
+    return Rewrite(ws_mock(TickingStore), response=response, request=request)
+
+
 CORRECT = [
+    Correct("ws:other-readings", ws_other_readings,
+            "instants in microseconds and whole seconds apart (any precision, compared as instants), label keys "
+            "in another order, a charset on application/json, other messages, HEAD served", api="workspace"),
     Correct("full-responses", full_responses,
             "get/list-only fields populated on every operation, create included (§1 'may return them as null'); "
             "an extra static member; tags kept sorted; `application/json; charset=utf-8`"),

@@ -1,0 +1,93 @@
+"""The workspace API's spec: a valid OpenAPI 3.1 document that says what CONTRACT-workspace decides,
+with examples that exist in the mock's default data."""
+
+from __future__ import annotations
+
+import jsonschema_rs
+import pytest
+from openapi_spec_validator import OpenAPIV31SpecValidator, validate
+from starlette.testclient import TestClient
+
+from api_model import APIS, load
+from mock_server import MockConfig, build
+
+LOADED = load(APIS["workspace"])
+DOCUMENT = LOADED.document
+BASE = "/api/v1/org/{org}/ws/{workspace}/sessions"
+OPERATIONS = {
+    "create_session": ("POST", BASE, "write", 201),
+    "list_sessions": ("GET", BASE, "read", 200),
+    "get_session": ("GET", BASE + "/{session_id}", "read", 200),
+    "update_session": ("PATCH", BASE + "/{session_id}", "write", 200),
+    "archive_session": ("POST", BASE + "/{session_id}/archive", "write", 200),
+    "unarchive_session": ("POST", BASE + "/{session_id}/unarchive", "write", 200),
+    "delete_session": ("DELETE", BASE + "/{session_id}", "write", 204),
+}
+ERRORS_EVERYWHERE = {400, 401, 403, 404, 409, 422, 426, 429, 500, 502, 504}
+CONTRACT_TYPES = {
+    "bad_request", "unauthenticated", "forbidden", "not_found", "session_not_found", "method_not_allowed",
+    "already_exists", "session_archived", "unsupported_media_type", "validation_error", "upgrade_required",
+    "rate_limited", "internal_error", "bad_gateway", "gateway_timeout",
+}
+KIT_TYPES = {"payload_too_large", "limit_exceeded"}  # the server's own limits, documented in info.description
+
+
+def test_is_valid_openapi_31():
+    assert DOCUMENT["openapi"] == "3.1.0"
+    validate(DOCUMENT, cls=OpenAPIV31SpecValidator)
+
+
+def test_the_seven_operations_with_their_roles_and_success_statuses():
+    assert {op_id: (op.method, op.path, op.permission, op.success) for op_id, op in LOADED.operations.items()} == OPERATIONS
+    assert LOADED.operations["delete_session"].success_schema is None  # 204: no body
+
+
+@pytest.mark.parametrize("operation", LOADED.operations.values(), ids=lambda op: op.operation_id)
+def test_every_error_status_is_documented_with_the_envelope(operation):
+    expected = ERRORS_EVERYWHERE | ({413, 415} if operation.body_pointer else set())
+    assert set(operation.statuses) - {operation.success} == expected
+    for status in expected:
+        content = DOCUMENT["paths"][operation.path][operation.method.lower()]["responses"][str(status)]
+        assert "$ref" in content  # one shared component per status
+
+
+def test_error_types_are_the_contracts_and_the_kits_limits():
+    assert set(DOCUMENT["components"]["schemas"]["ErrorType"]["enum"]) == CONTRACT_TYPES | KIT_TYPES
+    assert set(LOADED.errors.types) == CONTRACT_TYPES | KIT_TYPES
+
+
+def test_envelope_has_exactly_the_four_members():
+    envelope = DOCUMENT["components"]["schemas"]["Error"]
+    assert envelope["additionalProperties"] is False
+    assert set(envelope["properties"]) == set(envelope["required"]) == {"type", "status", "message", "details"}
+
+
+def test_responses_with_a_session_link_to_every_operation_on_it():
+    links = DOCUMENT["components"]["responses"]["Session"]["links"]
+    assert {link["operationId"] for link in links.values()} == set(OPERATIONS) - {"create_session", "list_sessions"}
+
+
+def _registry_validator(pointer: str) -> jsonschema_rs.Draft202012Validator:
+    return jsonschema_rs.Draft202012Validator({"$ref": f"urn:doc#{pointer}"},
+                                              registry=jsonschema_rs.Registry([("urn:doc", DOCUMENT)]))
+
+
+def test_schema_examples_validate():
+    for name, schema in DOCUMENT["components"]["schemas"].items():
+        for example in schema.get("examples", []):
+            _registry_validator(f"/components/schemas/{name}").validate(example)
+
+
+def test_path_examples_exist_in_the_mocks_default_data():
+    """`Try it out` with the default writer key reaches a real session."""
+    parameters = DOCUMENT["components"]["parameters"]
+    org, workspace, session_id = (next(iter(parameters[name]["examples"].values()))["value"]
+                                  for name in ("Org", "Workspace", "SessionId"))
+    client = TestClient(build(MockConfig(spec_path=APIS["workspace"])).app)
+    answer = client.get(f"/api/v1/org/{org}/ws/{workspace}/sessions/{session_id}",
+                        headers={"Authorization": "Bearer ws_mock_writer"})
+    assert answer.status_code == 200, answer.text
+    example = DOCUMENT["components"]["schemas"]["Session"]["examples"][0]
+    served = answer.json()
+    assert {k: served[k] for k in ("id", "org", "workspace", "title", "labels", "origin", "user_id", "creator", "usage")} == \
+        {k: example[k] for k in ("id", "org", "workspace", "title", "labels", "origin", "user_id", "creator", "usage")}
