@@ -175,14 +175,15 @@ class Contract:
 
     def is_instant(self, member: str) -> bool:
         node = self.representation.get(member, {})
-        return member in (self.resource.created, self.resource.updated) or _date_time(node)
+        return member in (self.resource.created, self.resource.updated) or self._date_time(node)
+
+    def _date_time(self, node: dict[str, Any]) -> bool:
+        """A `date-time` member, itself or through its `anyOf`/`oneOf` options (`$ref`s followed)."""
+        options = [resolve_ref(self.document, o) for o in node.get("anyOf", []) + node.get("oneOf", [])]
+        return node.get("format") == "date-time" or any(isinstance(o, dict) and self._date_time(o) for o in options)
 
     def instant_as_number(self, member: str) -> bool:
         return "integer" in types_of(self.representation.get(member, {}))
-
-
-def _date_time(node: dict[str, Any]) -> bool:
-    return node.get("format") == "date-time" or any(_date_time(o) for o in node.get("anyOf", []) + node.get("oneOf", []))
 
 
 def minimal_value(node: dict[str, Any]) -> Any:

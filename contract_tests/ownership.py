@@ -94,7 +94,7 @@ class Ownership:
             if not isinstance(held, dict) or held.get(self.marker_key) == [self.run_id]:
                 return members
             keys = [k for k in held if k != self.marker_key]
-            if self.limit is not None and len(keys) == self.limit:
+            if self.limit is not None and len(keys) >= self.limit:
                 keys = keys[:-1]  # the marker stands in for the last key: as many keys as before
             return {**members, self.marker_field: {**{k: held[k] for k in keys}, self.marker_key: [self.run_id]}}
         if held is None and self.marker_field not in members and creating:

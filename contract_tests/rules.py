@@ -10,8 +10,10 @@ with the kit (`docs/contract.md`, installed as `sessions_docs/contract.md`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote
 
@@ -66,16 +68,25 @@ def fail(name: str, message: str, *exchanges: Exchange) -> None:
     raise ContractViolation(name, message, exchanges)
 
 
-def instant(value: Any) -> float | None:
-    """An instant as written (epoch seconds, or RFC 3339 at any precision), comparable; else None."""
+RFC3339 = re.compile(r"(\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})")
+
+
+def instant(value: Any) -> Decimal | None:
+    """An instant as written (epoch seconds, or RFC 3339 at any precision, nanoseconds and beyond
+    kept), comparable; else None."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):
-        return float(value)
+        return Decimal(str(value))
+    match = RFC3339.fullmatch(str(value))
+    if match is None:
+        return None
+    whole, fraction, zone = match.groups()
     try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+        seconds = datetime.fromisoformat(f"{whole}{'+00:00' if zone in 'Zz' else zone}").timestamp()
     except ValueError:
         return None
+    return Decimal(int(seconds)) + Decimal(f"0.{fraction or 0}")
 
 
 def same(contract: Contract, member: str, left: Any, right: Any) -> bool:
@@ -376,7 +387,7 @@ def write_agrees_with_read(contract: Contract, written: Exchange, read: Exchange
 
 
 @rule("The update instant never decreases, may stay within the same instant after a change, and moves only "
-      "when something changed", "the-lifecycle")
+      "when something changed; the creation instant never changes", "the-lifecycle")
 def updated_at_is_monotonic(contract: Contract, before: dict[str, Any], after: Exchange, changed: bool) -> None:
     name = "updated_at_is_monotonic"
     updated = contract.resource.updated
@@ -390,6 +401,9 @@ def updated_at_is_monotonic(contract: Contract, before: dict[str, Any], after: E
         fail(name, f"{updated} went back from {before.get(updated)} to {body.get(updated)}", after)
     if not changed and old is not None and new != old:
         fail(name, f"{updated} moved from {before.get(updated)} to {body.get(updated)} although nothing changed", after)
+    created = contract.resource.created
+    if created in before and instant(before.get(created)) != instant(body.get(created)):
+        fail(name, f"{created} changed from {before.get(created)} to {body.get(created)}", after)
 
 
 @rule("A write on one session never changes another session", "the-lifecycle")

@@ -5,6 +5,7 @@ validation errors that locate every offending input, each case read from the spe
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -126,12 +127,37 @@ def test_validation_error_locates_input(api, contract, own):
     cases.append((api.read("bad_id!"), [("path", id_parameter)]))
     if contract.id_pattern is not None:
         cases.append((api.request("GET", api.path(contract.read, own) + "%0A"), [("path", id_parameter)]))
-    # path and body errors are reported together
-    both = next((op for op in contract.operations.values() if op.body_pointer and contract.targets_one(op)
-                 and contract.body_schema(op).get("required")), None)
-    if both is not None:
-        member = contract.body_schema(both)["required"][0]
-        cases.append((api.call(both, "bad_id!", body={}), [("path", id_parameter), ("body", member)]))
+    # path and body errors are reported together: a missing member, else one past its bound
+    for operation in contract.operations.values():
+        if not (operation.body_pointer and contract.targets_one(operation)):
+            continue
+        required = contract.body_schema(operation).get("required")
+        if required:
+            cases.append((api.call(operation, "bad_id!", body={}), [("path", id_parameter), ("body", required[0])]))
+            break
+        wrong = {m: v for m, node in contract.body_members(operation).items()
+                 if m != contract.kit.marker_field and (v := _too_much(contract, node)) is not None}
+        if wrong:
+            member, value = next(iter(wrong.items()))
+            cases.append((api.call(operation, "bad_id!", body={member: value}), [("path", id_parameter), ("body", member)]))
+            break
+    chosen = contract.resource.id_from_body
+    if chosen and contract.id_pattern is not None:
+        # a client-chosen id follows the path id's pattern: the same id in another spelling is refused
+        spelled = api.absent_id("spelled").upper()
+        if not contract.id_pattern.fullmatch(spelled):
+            cases.append((api.create(**{chosen: spelled}), [("body", chosen)]))
+    for lister in contract.of_kind("list"):
+        # a cursor the list never issued is a query error like the others, reported with them
+        size = contract.parameter_schema(lister, contract.page.size)
+        query = {contract.page.size: size.get("minimum", 1) - 1, contract.page.cursor: "not-a-cursor"}
+        cases.append((api.call(lister, query=query), [("query", contract.page.size), ("query", contract.page.cursor)]))
+        # a filter value its pattern refuses
+        for parameter in lister.parameters:
+            schema = contract.parameter_schema(lister, parameter.name)
+            pattern = (contract.resolve(schema.get("items", {})) if schema.get("type") == "array" else schema).get("pattern")
+            if parameter.location == "query" and pattern and re.search(pattern, "!") is None:
+                cases.append((api.call(lister, query={parameter.name: "!"}), [("query", parameter.name)]))
     for answer, locations in cases:
         rules.no_server_error_on_bad_input(answer)
         rules.validation_error_locates_input(contract, answer, locations)

@@ -52,8 +52,12 @@ def test_page_is_consistent(api, contract, tagged):
     mark, expected = tagged
     maximum = contract.parameter_schema(contract.list, contract.page.size).get("maximum", 100)
     for size in (1, 3, COUNT, COUNT + 1, maximum):
-        for page in walk(contract, listing(api, mark), size=size):
+        pages = walk(contract, listing(api, mark), size=size)
+        for before, page in zip([None, *pages], pages):
             rules.page_is_consistent(contract, page, size, total=len(expected))
+            if before is not None and not page.json.get(contract.page.items):
+                rules.fail("page_is_consistent", "a next cursor led to an empty page: the page before was the last, "
+                                                 "and its next cursor should have been null", before, page)
     other = unique_tag("empty")
     rules.page_is_consistent(contract, api.list(**api.selecting(other)), total=0)
 
@@ -77,7 +81,7 @@ def test_list_is_newest_first(api, contract, tagged):
 
 # Strings no server issues. Not a plausible cursor such as base64 of {"offset": 3}: a server may have
 # issued that one for other filters, and a check must not assume anything about such reuse.
-FORGED_CURSORS = ("not-a-cursor", "AAAA", "eyJvZmZzZXQiOiAtMX0=")  # the last: base64 of {"offset": -1}
+FORGED_CURSORS = ("not-a-cursor", "AAAA", "eyJvZmZzZXQiOiAtMX0=", "")  # the third: base64 of {"offset": -1}
 
 
 def test_unissued_cursor_is_422(api, contract, tagged):

@@ -62,9 +62,6 @@ class Envelope:
         self.default_type[self.status_of[roles["no-route"]]] = roles["no-route"]
         if "limit" in roles:
             self.default_type[self.status_of[roles["limit"]]] = roles["limit"]
-        elif len(catalog.of_status(409)) > 1:
-            raise SpecError(f"x-kit.errors.limit: status 409 has several types {list(catalog.of_status(409))}; "
-                            "name the one the mock's storage limits answer")
         for fallback in (400, 500):
             if fallback not in self.default_type:
                 raise SpecError(f"the error catalog has no type of status {fallback}, which the mock answers "

@@ -71,8 +71,10 @@ class Handlers:
         except Taken as exc:
             raise ApiError(409, f"A session {exc.record_id} exists in {where}.", type=self.kit.errors.get("taken")) from exc
         except LimitExceeded as exc:
-            raise ApiError(409, f"Refused: {exc.reason}. Free room with POST {ADMIN_PREFIX}/reset, or start the mock "
-                                "with higher limits.", type=self.kit.errors.get("limit")) from exc
+            # The declared `limit` type (a 409), else 507 Insufficient Storage: a 500 where the API documents no 507.
+            limit = self.kit.errors.get("limit")
+            raise ApiError(409 if limit else 507, f"Refused: {exc.reason}. Free room with POST {ADMIN_PREFIX}/reset, "
+                                                  "or start the mock with higher limits.", type=limit) from exc
 
     def answer(self, operation: Operation, record: Record, *, read: bool = False) -> Answer:
         if operation.success_schema is None:
@@ -106,8 +108,29 @@ class Handlers:
         self.store.delete(self.tenant(request), record_id, check=self.lifecycle.refusals(behaviour, request))
         return operation.success, None
 
+    def listing(self, operation: Operation, path: dict[str, Any]) -> str:
+        """What a cursor of this list is issued for: the operation, its tenant, and the record of a sub-collection."""
+        listing = f"{operation.operation_id}:{'/'.join(self.tenant_of(path))}"
+        if self.kit.behaviours[operation.operation_id].kind == "list-children":
+            listing += f":{path[self.resource.id_parameter]}"
+        return listing
+
+    def cursor_errors(self, operation: Operation, arguments: dict[str, Any], path: dict[str, Any]) -> list[dict[str, Any]]:
+        """The 422 entry of a cursor this list never issued, for the validate stage to report with
+        the request's other errors (the handler reads a valid one)."""
+        cursor = arguments.get(self.page_members.cursor)
+        if self.kit.behaviours[operation.operation_id].kind not in ("list", "list-children") or not isinstance(cursor, str):
+            return []
+        try:
+            self.cursors.read(self.listing(operation, path), cursor, self.page_members.cursor)
+        except ApiError as exc:
+            return list(exc.errors or [])
+        except (KeyError, TypeError):
+            return []  # a path the schema refused already
+        return []
+
     def list(self, operation: Operation, request: Request) -> Answer:
-        listing = f"{operation.operation_id}:{'/'.join(self.tenant(request))}"
+        listing = self.listing(operation, request.path)
         size, cursor = request.query[self.page_members.size], request.query[self.page_members.cursor]
         after = self.cursors.read(listing, cursor, self.page_members.cursor) if cursor is not None else None
         wanted = self.filters.wanted(operation.operation_id, request.query)
@@ -119,7 +142,7 @@ class Handlers:
     def list_children(self, operation: Operation, request: Request) -> Answer:
         child = self.kit.behaviours[operation.operation_id].child
         record_id = request.path[self.resource.id_parameter]
-        listing = f"{operation.operation_id}:{'/'.join(self.tenant(request))}:{record_id}"
+        listing = self.listing(operation, request.path)
         size, cursor = request.query[self.page_members.size], request.query[self.page_members.cursor]
         start = self.cursors.read(listing, cursor, self.page_members.cursor) + 1 if cursor is not None else 0
         items = self.store.get(self.tenant(request), record_id).children.get(child, [])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
@@ -146,12 +147,18 @@ def compile_validators(
     return {op_id: OperationValidator(op, registry, uri) for op_id, op in api.operations.items()}
 
 
+CursorCheck = Callable[[Operation, dict[str, Any], dict[str, Any]], list[dict[str, Any]]]
+
+
 class RequestValidationMiddleware:
     def __init__(self, app: ASGIApp, *, validators: dict[str, OperationValidator],
-                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, cursor_errors: CursorCheck | None = None) -> None:
         self.app = app
         self.validators = validators
         self.max_body_bytes = max_body_bytes
+        # A cursor is valid only if this list issued it, which no schema says: when the request has
+        # other errors, the list's own check adds the cursor's, so that one 422 names them all.
+        self.cursor_errors = cursor_errors
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         operation = operation_of(scope) if scope["type"] == "http" else None
@@ -168,6 +175,8 @@ class RequestValidationMiddleware:
             arguments, parameter_errors = validator.read_parameters(scope)
             # Strings that are no Unicode text are reported alone: the schema validator cannot read them.
             errors = parameter_errors + (errors or validator.body_errors(body))
+            if errors and self.cursor_errors is not None and not any(e["loc"][:1] == ["path"] for e in errors):
+                errors += self.cursor_errors(operation, arguments, scope["path_params"])
             # Handed on, so that the handle stage does not parse the request again.
             scope.setdefault("state", {})["arguments"] = arguments
             if errors:

@@ -12,6 +12,7 @@ import yaml
 from api_model import SpecError, load
 from mock_server import MockConfig, build
 from mock_server.server import BackgroundServer
+from mock_server.store import StoreLimits
 from tests.suite import run_suite_at
 from tests.zoo import spec_variant
 
@@ -146,10 +147,15 @@ def test_a_declaration_the_kit_cannot_serve_fails_at_start_naming_the_key(edit, 
     assert key in str(raised.value) and "\n" not in str(raised.value)
 
 
-def test_a_409_of_several_types_needs_the_limit_type_named():
-    spec = spec_variant(lambda d: d["x-kit"]["errors"].pop("limit"))
-    with pytest.raises(SpecError, match="x-kit.errors.limit: status 409 has several types"):
-        build(MockConfig(spec_path=spec))
+@pytest.mark.parametrize("declared, status, error_type", [(True, 409, "limit_exceeded"), (False, 500, "internal_error")])
+def test_storage_limits_answer_the_declared_limit_type_else_a_500_naming_the_limit(declared, status, error_type):
+    spec = spec_variant((lambda d: None) if declared else (lambda d: d["x-kit"]["errors"].pop("limit")))
+    mock = build(MockConfig(spec_path=spec, limits=StoreLimits(max_sessions=len(build().store.list(("org-mock",))) * 2)))
+    with mock.app.test_client() as client:
+        answer = client.post("/v3/organizations/org-mock/sessions", json={"prompt": "one more"},
+                             headers={"Authorization": "Bearer cog_mock_admin"})
+    assert answer.status_code == status and answer.json()["type"] == error_type
+    assert "sessions, the limit" in answer.json()["detail"]
 
 
 def test_the_shipped_declaration_reads_back_as_written():

@@ -12,6 +12,7 @@ import pytest
 from api_model import APIS
 from mock_server import MockConfig, build
 from mock_server.rate_limit import RateLimit
+from mock_server.store import StoreLimits
 
 WRITER = {"Authorization": "Bearer ws_mock_writer"}
 READER = {"Authorization": "Bearer ws_mock_reader"}
@@ -135,11 +136,17 @@ def test_faults_and_rate_limit_answer_in_the_envelope():
         assert int(answer.headers["retry-after"]) >= 0
 
 
-def test_a_body_past_the_limit_is_a_413():
+def test_the_mocks_own_limits_answer_within_the_closed_list():
+    """The API documents no 413 and no storage-limit type: a body past the size limit is a 400,
+    a storage limit a 500 naming it."""
     with serve(max_body_bytes=1024) as small:
         big = json.dumps({"title": "x" * 2000}).encode()
-        assert_envelope(small.post(SESSIONS, content=big, headers={**WRITER, "Content-Type": "application/json"}),
-                        413, "payload_too_large")
+        body = assert_envelope(small.post(SESSIONS, content=big, headers={**WRITER, "Content-Type": "application/json"}),
+                               400, "bad_request")
+        assert "1024" in body["message"] or "1 KiB" in body["message"] or "larger" in body["message"]
+    with serve(limits=StoreLimits(max_sessions=21)) as full:
+        body = assert_envelope(full.post(SESSIONS, json={}, headers=WRITER), 500, "internal_error")
+        assert "the limit" in body["message"]
 
 
 def test_cors_preflight_of_a_local_page(client):

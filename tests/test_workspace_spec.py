@@ -29,7 +29,6 @@ CONTRACT_TYPES = {
     "already_exists", "session_archived", "unsupported_media_type", "validation_error", "upgrade_required",
     "rate_limited", "internal_error", "bad_gateway", "gateway_timeout",
 }
-KIT_TYPES = {"payload_too_large", "limit_exceeded"}  # the server's own limits, documented in info.description
 
 
 def test_is_valid_openapi_31():
@@ -44,16 +43,16 @@ def test_the_seven_operations_with_their_roles_and_success_statuses():
 
 @pytest.mark.parametrize("operation", LOADED.operations.values(), ids=lambda op: op.operation_id)
 def test_every_error_status_is_documented_with_the_envelope(operation):
-    expected = ERRORS_EVERYWHERE | ({413, 415} if operation.body_pointer else set())
+    expected = ERRORS_EVERYWHERE | ({415} if operation.body_pointer else set())
     assert set(operation.statuses) - {operation.success} == expected
     for status in expected:
         content = DOCUMENT["paths"][operation.path][operation.method.lower()]["responses"][str(status)]
         assert "$ref" in content  # one shared component per status
 
 
-def test_error_types_are_the_contracts_and_the_kits_limits():
-    assert set(DOCUMENT["components"]["schemas"]["ErrorType"]["enum"]) == CONTRACT_TYPES | KIT_TYPES
-    assert set(LOADED.errors.types) == CONTRACT_TYPES | KIT_TYPES
+def test_error_types_are_the_contracts_closed_list():
+    assert set(DOCUMENT["components"]["schemas"]["ErrorType"]["enum"]) == CONTRACT_TYPES
+    assert set(LOADED.errors.types) == CONTRACT_TYPES
 
 
 def test_envelope_has_exactly_the_four_members():

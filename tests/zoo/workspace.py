@@ -17,7 +17,17 @@ from api_model import APIS, load
 from mock_server import MockConfig, build
 from mock_server.pagination import CursorCodec
 from mock_server.store import Store, Taken
-from tests.zoo import Broken, FalseFilterIgnored, Rewrite, TickingStore, declared, json_rewrite, matching_any, mock
+from tests.zoo import (
+    Broken,
+    FalseFilterIgnored,
+    Rewrite,
+    TickingStore,
+    declared,
+    json_rewrite,
+    matching_any,
+    mock,
+    spec_variant,
+)
 
 SPEC = APIS["workspace"]
 API = "workspace"
@@ -134,6 +144,17 @@ class LabelsMerged(Store):
             record.fields["labels"] = {**before, **(record.fields.get("labels") or {})}
 
         return super().apply(tenant, record_id, merged)
+
+
+class CreatedMovesOnChange(Store):
+    """Every change stamps `created_at` too (an upsert that rewrites the whole row)."""
+
+    def apply(self, tenant, record_id, change):
+        def restamped(record, now):
+            change(record, now)
+            record.fields["created_at"] = now
+
+        return super().apply(tenant, record_id, restamped)
 
 
 class SharedCursors(CursorCodec):
@@ -303,6 +324,54 @@ def malformed_workspace_is_422():
     return rewrite(response)
 
 
+def cursor_error_reported_alone():
+    """The cursor is checked after the schema: with another query error, the 422 forgets the cursor."""
+
+    def response(scope, status, headers, body):
+        if status == 422:
+            data = json.loads(body)
+            others = [d for d in data["details"] if d["loc"][:2] != ["query", "cursor"]]
+            if others:
+                data["details"] = others
+                body = json.dumps(data).encode()
+        return status, headers, body
+
+    return rewrite(response)
+
+
+def bad_label_filter_is_400():
+    def response(scope, status, headers, body):
+        if status == 422 and b'"label"' in body:
+            body = json.dumps({"type": "bad_request", "status": 400, "message": "Bad label filter.", "details": None}).encode()
+            status = 400
+        return status, headers, body
+
+    return rewrite(response)
+
+
+def ws_spec_variant(edit):
+    """The mock serving a copy of the workspace spec that `edit` changed."""
+    return lambda: mock(Store, spec_variant(edit, SPEC))
+
+
+def _labels_up_to_21(document):
+    document["components"]["schemas"]["Labels"]["maxProperties"] = 21
+
+
+def chosen_id_lowercased():
+    """A chosen id in uppercase is quietly lowercased instead of refused."""
+
+    def request(scope, body):
+        if scope["method"] == "POST" and scope["path"].endswith("/sessions") and body[:1] == b"{":
+            data = json.loads(body)
+            if isinstance(data.get("session_id"), str):
+                data["session_id"] = data["session_id"].lower()
+                body = json.dumps(data).encode()
+        return scope, body
+
+    return rewrite(request=request)
+
+
 def reader_may_write():
     api = load(SPEC)
     credentials = tuple(replace(c, grants=frozenset(api.kit.grants)) for c in api.default_credentials())
@@ -382,6 +451,16 @@ WORKSPACE_ZOO = [Broken(*entry, api=API) for entry in [
      lambda: ws_mock(FalseFilterIgnored), "archived=false lists archived sessions too"),
     ("ws:cursor-of-another-workspace", "unissued_cursor_is_422", "test_unissued_cursor_is_422_from_another_tenant",
      shared_cursors, "a cursor issued for another workspace's list resumes this one"),
+    ("ws:created-at-moves", "updated_at_is_monotonic", "test_updated_at_is_monotonic",
+     lambda: ws_mock(CreatedMovesOnChange), "every change moves created_at"),
+    ("ws:cursor-error-alone", "validation_error_locates_input", "test_validation_error_locates_input",
+     cursor_error_reported_alone(), "an unissued cursor is not reported beside another query error"),
+    ("ws:bad-label-filter-400", "validation_error_locates_input", "test_validation_error_locates_input",
+     bad_label_filter_is_400(), "a malformed label filter answers 400, not a located 422"),
+    ("ws:21-label-keys", "limits_follow_the_contract", "test_limits_follow_the_contract",
+     ws_spec_variant(_labels_up_to_21), "21 label keys are accepted"),
+    ("ws:chosen-id-lowercased", "validation_error_locates_input", "test_validation_error_locates_input",
+     chosen_id_lowercased(), "a chosen id in uppercase is lowercased, not refused"),
     ("ws:reader-may-write", "requires_permission", "test_requires_permission",
      reader_may_write(), "a reader key may create, update, archive and delete"),
     ("ws:workspace-from-key", "tenancy_boundary_is_403", "test_tenancy_boundary_is_403",
