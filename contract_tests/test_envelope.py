@@ -148,10 +148,11 @@ def test_validation_error_locates_input(api, contract, own):
         if not contract.id_pattern.fullmatch(spelled):
             cases.append((api.create(**{chosen: spelled}), [("body", chosen)]))
     for lister in contract.of_kind("list"):
-        # a cursor the list never issued is a query error like the others, reported with them
+        # with a cursor the list never issued beside it, the size error is still located: a server
+        # may check the cursor with the schema's errors or after them, as the list reads it
         size = contract.parameter_schema(lister, contract.page.size)
         query = {contract.page.size: size.get("minimum", 1) - 1, contract.page.cursor: "not-a-cursor"}
-        cases.append((api.call(lister, query=query), [("query", contract.page.size), ("query", contract.page.cursor)]))
+        cases.append((api.call(lister, query=query), [("query", contract.page.size)]))
         # a filter value its pattern refuses
         for parameter in lister.parameters:
             schema = contract.parameter_schema(lister, parameter.name)

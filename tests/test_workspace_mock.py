@@ -87,6 +87,11 @@ def test_label_filters_all_match_and_bad_ones_are_located(client):
     assert {tuple(d["loc"][:2]) for d in body["details"]} == {("query", "label"), ("query", "cursor")}
 
 
+def test_an_unissued_cursor_is_reported_with_the_other_query_errors(client):
+    body = assert_envelope(client.get(SESSIONS, params={"limit": 0, "cursor": "not-a-cursor"}, headers=WRITER), 422)
+    assert [d["loc"] for d in body["details"]] == [["query", "limit"], ["query", "cursor"]]
+
+
 def test_a_cursor_of_another_workspace_is_a_422(client):
     cursor = client.get("/api/v1/org/acme/ws/research/sessions", params={"limit": 1}, headers=WRITER).json()["next_cursor"]
     body = assert_envelope(client.get(SESSIONS, params={"cursor": cursor}, headers=WRITER), 422)

@@ -324,21 +324,6 @@ def malformed_workspace_is_422():
     return rewrite(response)
 
 
-def cursor_error_reported_alone():
-    """The cursor is checked after the schema: with another query error, the 422 forgets the cursor."""
-
-    def response(scope, status, headers, body):
-        if status == 422:
-            data = json.loads(body)
-            others = [d for d in data["details"] if d["loc"][:2] != ["query", "cursor"]]
-            if others:
-                data["details"] = others
-                body = json.dumps(data).encode()
-        return status, headers, body
-
-    return rewrite(response)
-
-
 def bad_label_filter_is_400():
     def response(scope, status, headers, body):
         if status == 422 and b'"label"' in body:
@@ -453,8 +438,6 @@ WORKSPACE_ZOO = [Broken(*entry, api=API) for entry in [
      shared_cursors, "a cursor issued for another workspace's list resumes this one"),
     ("ws:created-at-moves", "updated_at_is_monotonic", "test_updated_at_is_monotonic",
      lambda: ws_mock(CreatedMovesOnChange), "every change moves created_at"),
-    ("ws:cursor-error-alone", "validation_error_locates_input", "test_validation_error_locates_input",
-     cursor_error_reported_alone(), "an unissued cursor is not reported beside another query error"),
     ("ws:bad-label-filter-400", "validation_error_locates_input", "test_validation_error_locates_input",
      bad_label_filter_is_400(), "a malformed label filter answers 400, not a located 422"),
     ("ws:21-label-keys", "limits_follow_the_contract", "test_limits_follow_the_contract",
