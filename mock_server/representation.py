@@ -20,11 +20,12 @@ from .store import Record
 
 def _options(document: dict[str, Any], node: dict[str, Any]) -> list[dict[str, Any]]:
     """The schemas a member may follow: itself and its `anyOf`/`oneOf` options, `$ref`s resolved."""
+    node = resolve_ref(document, node)
+    if not isinstance(node, dict):
+        return []
     found = [node]
     for option in node.get("anyOf", []) + node.get("oneOf", []):
-        resolved = resolve_ref(document, option)
-        if isinstance(resolved, dict):
-            found.extend(_options(document, resolved))
+        found.extend(_options(document, option))
     return found
 
 
@@ -58,10 +59,9 @@ class Shape:
 
     def __init__(self, api: Api, schema_name: str, instants: set[str]) -> None:
         self.members = properties(api.document, schema(api.document, schema_name))
-        resolved = {name: _resolve(api, node) for name, node in self.members.items()}
         self.defaults = {name: None if (d := default_of(api.document, node)) is MISSING else d
                          for name, node in self.members.items()}
-        self.instants = {name: ("integer" in _types(api.document, node)) for name, node in resolved.items()
+        self.instants = {name: ("integer" in _types(api.document, node)) for name, node in self.members.items()
                          if name in instants or _is_date_time(api.document, node)}  # member -> rendered as an integer
 
     def render(self, values: dict[str, Any]) -> dict[str, Any]:
@@ -72,11 +72,6 @@ class Shape:
                 value = int(value) if self.instants[name] else rfc3339(value)
             out[name] = value  # nested values are shared with the stored snapshot, which never changes
         return out
-
-
-def _resolve(api: Api, node: Any) -> dict[str, Any]:
-    resolved = resolve_ref(api.document, node)
-    return resolved if isinstance(resolved, dict) else {}
 
 
 class Representation:

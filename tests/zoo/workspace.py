@@ -51,8 +51,8 @@ def is_session_path(scope) -> bool:
     return len(p) >= 9 and p[7] == "sessions"
 
 
-def rewrite(response=None, request=None, store_class: type[Store] = Store):
-    return lambda: Rewrite(ws_mock(store_class), response=response, request=request)
+def rewrite(response=None, request=None):
+    return lambda: Rewrite(ws_mock(), response=response, request=request)
 
 
 def _shifted(value: str, seconds: float) -> str:
