@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema_rs
 from sessions_spec import VOCABULARY_PATH as VOCABULARY
 
-from .document import SpecError, properties, resolve_ref, schema
+from .document import SpecError, escape_pointer, properties, resolve_ref, schema
 from .files import read_yaml
 from .operations import Operation
 
@@ -136,6 +136,7 @@ class Declaration:
     clean_up: tuple[tuple[str, dict[str, Any]], ...]  # (operationId, query) applied to what a run created
     mock_data: dict[str, Path]  # "credentials" / "seed" -> file
     behaviours: dict[str, Behaviour]  # by operationId
+    open_bounds: dict[str, tuple[str, ...]] = field(default_factory=dict)  # schema pointer -> its `x-kit-open`
 
 
 _validators: dict[str, jsonschema_rs.Draft202012Validator] = {}
@@ -236,8 +237,35 @@ def read_declaration(document: dict[str, Any], operations: dict[str, Operation],
         clean_up=tuple((step["operation"], dict(step.get("query", {}))) for step in raw["clean-up"]),
         mock_data={name: base / path for name, path in raw.get("mock", {}).items()},
         behaviours=behaviours,
+        open_bounds=read_open_bounds(document),
     )
     return declaration
+
+
+def read_open_bounds(document: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    """Every schema's `x-kit-open`, by the schema's JSON pointer; each keyword it names must be a
+    bound the schema gives, so that a typo fails at start."""
+    found: dict[str, tuple[str, ...]] = {}
+
+    def walk(node: Any, pointer: str) -> None:
+        if isinstance(node, list):
+            for index, item in enumerate(node):
+                walk(item, f"{pointer}/{index}")
+        if not isinstance(node, dict):
+            return
+        if "x-kit-open" in node:
+            where = pointer.removeprefix("/").replace("/", ".") + ".x-kit-open"
+            _check_shape({"x-kit-open": node["x-kit-open"]}, "Schema", where.removesuffix(".x-kit-open"))
+            stray = [keyword for keyword in node["x-kit-open"] if keyword not in node]
+            if stray:
+                raise SpecError(f"{where}: {stray[0]!r} is no bound of this schema")
+            found[pointer] = tuple(node["x-kit-open"])
+        for key, value in node.items():
+            if key not in ("x-kit", "examples", "example"):  # the declaration itself, and sample data
+                walk(value, f"{pointer}/{escape_pointer(key)}")
+
+    walk(document, "")
+    return found
 
 
 def check_declaration(d: Declaration, document: dict[str, Any], operations: dict[str, Operation],

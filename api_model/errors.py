@@ -1,9 +1,9 @@
 """The error catalog, read from the document: every error type, its status, its title.
 
 The types are the envelope's `type` enum; a type's status is read from the schemas that pin it
-(`type` narrowed and `status` fixed, as `const` or `enum`, through `$ref` and `allOf`) and from
-the error responses that document it; titles come from the declaration, where the envelope has
-a title member.
+(`type` narrowed and `status` fixed, as `const` or `enum`, in the schema itself or through `$ref`
+and `allOf`) and from the error responses that document it; a pinned type must be one of the
+envelope's. Titles come from the declaration, where the envelope has a title member.
 """
 
 from __future__ import annotations
@@ -63,6 +63,10 @@ def read_catalog(document: dict[str, Any], envelope_schema: str, members: dict[s
     def place(narrowed: list[Any], code: int) -> None:
         if not narrowed or set(narrowed) >= set(types):
             return  # open to every type: says nothing of their statuses
+        # A variant need not derive from the envelope; its types must still be from the closed list.
+        unknown = [t for t in narrowed if t not in types]
+        if unknown:
+            raise SpecError(f"error types {unknown} of status {code} are not in {envelope_schema}.{type_member}")
         for error_type in narrowed:
             known = status.setdefault(error_type, code)
             if known != code:

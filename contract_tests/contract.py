@@ -7,6 +7,7 @@ describes. It reads through the shared reader (`api_model`) and interprets with 
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -15,6 +16,8 @@ from typing import Any
 
 import api_model
 from api_model import Api, Behaviour, Operation, properties, resolve_ref, schema
+
+OPEN = "x-kit-open"  # the bounds of a schema the contract leaves to the server (docs/declaration.md)
 
 
 @dataclass(frozen=True)
@@ -143,13 +146,26 @@ class Contract:
 
     def bounds(self, node: dict[str, Any]) -> dict[str, Any]:
         """A member's schema as one set of keywords: its own, merged with those of its non-null
-        `anyOf`/`oneOf` options (where a nullable member keeps its bounds)."""
+        `anyOf`/`oneOf` options (where a nullable member keeps its bounds), `x-kit-open` joined."""
         merged = {k: v for k, v in node.items() if k not in ("anyOf", "oneOf")}
         for option in node.get("anyOf", []) + node.get("oneOf", []):
             option = self.resolve(option)
             if option.get("type") != "null":
-                merged.update(option)
+                merged.update({**option, OPEN: [*merged.get(OPEN, []), *option.get(OPEN, [])]})
         return merged
+
+    @cached_property
+    def relaxed_document(self) -> dict[str, Any]:
+        """The document without the bounds it marks open: what a server of the contract may accept."""
+        document = copy.deepcopy(self.document)
+        for pointer, keywords in self.kit.open_bounds.items():
+            node: Any = document
+            for token in pointer.removeprefix("/").split("/"):
+                token = token.replace("~1", "/").replace("~0", "~")
+                node = node[int(token)] if isinstance(node, list) else node[token]
+            for keyword in (*keywords, OPEN):
+                node.pop(keyword, None)
+        return document
 
     def parameter_schema(self, operation: Operation, name: str) -> dict[str, Any]:
         parameter = operation.parameter(name)

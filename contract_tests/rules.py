@@ -237,16 +237,30 @@ def validation_error_locates_input(contract: Contract, exchange: Exchange, locat
             fail(name, f"the details should locate {list(expected)}; they locate {[list(loc) for loc in found]}", exchange)
 
 
-@rule("Every bound the spec gives an input holds at its edge: lengths count code points, a list or a map "
-      "its items, and null is accepted exactly where the schema says", "validation")
-def limits_follow_the_contract(contract: Contract, exchange: Exchange, accepted: bool, member: str) -> None:
+@rule("Every bound the spec gives an input holds at its edge: a value at the edge is accepted and one past it "
+      "is a 422 locating it, or, past a bound the spec marks open (beyond the contract), accepted; lengths count "
+      "code points, a list or a map its items, and null is accepted exactly where the schema says", "validation")
+def limits_follow_the_contract(contract: Contract, exchange: Exchange, loc: Sequence[Any], within: bool,
+                               open_bound: bool = False) -> None:
+    """`loc` is where the input goes (`["body", "title"]`); `within`: the value is within every bound;
+    `open_bound`: the one bound it crosses is one the contract leaves open (`x-kit-open`)."""
     name = "limits_follow_the_contract"
-    if accepted:
-        if not 200 <= exchange.status < 300:
-            fail(name, f"this `{member}` is within the bounds and must be accepted, got {exchange.status}", exchange)
-    else:
+    shown = ".".join(map(str, loc))
+    if not within and exchange.status == 422:
+        validation_error_locates_input(contract, exchange, [loc])
+        return
+    if not within and not open_bound:
         _error(contract, name, exchange, 422, None)
-        validation_error_locates_input(contract, exchange, [("body", member)])
+    # Accepted: served, or for a path id (a well-formed id that names nothing here) looked up and not found.
+    path_id = loc[0] == "path"
+    accepted = exchange.status == 404 if path_id else 200 <= exchange.status < 300
+    if not accepted:
+        due = "a 404 (it names no session)" if path_id else "accepted"
+        verdict = f"within its bounds: it must be {due}" if within else \
+            f"past a bound the contract leaves open: it must be {due} or a 422 locating it"
+        fail(name, f"this `{shown}` is {verdict}, got {exchange.status}", exchange)
+    if path_id:
+        _error(contract, name, exchange, 404, contract.kit.errors["no-resource"])
 
 
 @rule("Bad input never makes the server fail: no 5xx for any request the suite sends, a corpus of hostile "

@@ -86,6 +86,7 @@ def admin_document(api: Api, template: dict[str, Any], product_name: str, max_ch
         "parameters": [{"name": p.name, "in": "path", "required": True, "schema": ref(p.schema_pointer)}
                        for p in item.parameters if p.location == "path"],
         "patch": {
+            "tags": ["mock"],
             "operationId": SET_STATE,
             "summary": "Set any members of a session",
             "description": "Set members directly, skipping the lifecycle rules, so that every state can be "

@@ -5,8 +5,8 @@ host -> route -> prefer -> latency -> faults -> auth -> rate limit -> validate -
 Every stage of the pipeline is this package's own middleware, in the order the contract fixes,
 and each reads what it needs from the API's document and declaration: the same code serves any
 API the kit has a spec for. connexion keeps what it does well around them: the error-handler
-plumbing that renders the envelope, the docs page (/docs/, from its 3.0.3 view of the spec) and
-the lifespan. Outside it all, the access log and CORS (outermost, so they see every answer,
+plumbing that renders the envelope, a 3.0.3 view of the spec at /openapi.json (for tools that read
+only 3.0) and the lifespan. The docs page (/docs/) is Swagger UI 5 over the 3.1 documents themselves. Outside it all, the access log and CORS (outermost, so they see every answer,
 errors included); before routing, the documents and the admin API (they are not API operations).
 """
 
@@ -47,6 +47,8 @@ from .admin_document import admin_document
 from .auth import AuthMiddleware
 from .cors import cors_stage
 from .dispatch import DispatchMiddleware
+from .docs_page import PREFIX as DOCS_PREFIX
+from .docs_page import DocsPageMiddleware, page, swagger_ui_assets, with_this_server
 from .documents import DocumentsMiddleware
 from .envelope import Envelope, register_error_handlers
 from .faults import FaultMiddleware, Latency, LatencyMiddleware
@@ -147,6 +149,7 @@ def build(config: MockConfig | None = None, *, store_class: type[Store] = Store)
         f"{ADMIN_PREFIX}/{product_name}": product_document,
         f"{ADMIN_PREFIX}/admin.yaml": yaml.safe_dump(admin_doc, sort_keys=False, allow_unicode=True).encode(),
     }
+    docs_page = _docs_page(api, admin_doc, product_name, credentials)
     no_route = api.kit.errors["no-route"]
     stages: list[Any] = [
         partial(AccessLogMiddleware) if config.log_requests else None,
@@ -155,6 +158,7 @@ def build(config: MockConfig | None = None, *, store_class: type[Store] = Store)
         ExceptionMiddleware,
         partial(HostMiddleware, allowed=config.allowed_hosts),
         partial(DocumentsMiddleware, documents=documents),
+        docs_page,
         SwaggerUIMiddleware,
         partial(AdminMiddleware, api=admin, spec=admin_api, access=config.admin, max_body_bytes=config.max_body_bytes,
                 validators=compile_validators(admin_api, registry, ADMIN_URI), not_found_type=no_route),
@@ -174,12 +178,28 @@ def build(config: MockConfig | None = None, *, store_class: type[Store] = Store)
     app.add_api(
         to_openapi30(api.document),
         resolver=Resolver(function_resolver=lambda operation_id: _not_dispatched),
-        swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/docs"),
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=False),
     )
     register_error_handlers(app, envelope)
     mock.app = app
     mock.reset()
     return mock
+
+
+def _docs_page(api: Api, admin_doc: dict[str, Any], product_name: str, credentials: tuple[Credential, ...]) -> Any:
+    """The docs page over the API's document and the admin API's, both naming this mock as their server."""
+    this_mock = "session-mock: this mock"
+    documents = {
+        f"{DOCS_PREFIX}/{product_name}": with_this_server(api.document, this_mock),
+        f"{DOCS_PREFIX}/admin.yaml": with_this_server(admin_doc, this_mock),
+    }
+    listed = [
+        {"url": f"{DOCS_PREFIX}/{product_name}", "name": api.document["info"]["title"], "raw": "/openapi.yaml"},
+        {"url": f"{DOCS_PREFIX}/admin.yaml", "name": admin_doc["info"]["title"], "raw": f"{ADMIN_PREFIX}/admin.yaml"},
+    ]
+    scheme = next(iter((api.document.get("security") or [{}])[0]), None)
+    html = page(api.document["info"]["title"], listed, credentials, list(api.kit.resource.tenancy), scheme)
+    return partial(DocsPageMiddleware, page=html, documents=documents, assets=swagger_ui_assets())
 
 
 def create_app(config: MockConfig | None = None) -> AsyncApp:

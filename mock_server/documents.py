@@ -2,8 +2,8 @@
 schemathesis, Prism): `/openapi.yaml` and `/_mock/openapi.yaml` (the product API) and
 `/_mock/admin.yaml` (the admin API, whose `$ref`s to `openapi.yaml` resolve next to it).
 
-The docs page at /docs/ keeps reading `/openapi.json`, connexion's 3.0.3 view: its bundled
-Swagger UI predates 3.1.
+connexion serves its 3.0.3 view of the product document at `/openapi.json`, for tools that read
+only 3.0; the docs page (docs_page.py) reads the 3.1 documents.
 """
 
 from __future__ import annotations

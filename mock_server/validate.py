@@ -176,7 +176,9 @@ class RequestValidationMiddleware:
             # Strings that are no Unicode text are reported alone: the schema validator cannot read them.
             errors = parameter_errors + (errors or validator.body_errors(body))
             if errors and self.cursor_errors is not None and not any(e["loc"][:1] == ["path"] for e in errors):
-                errors += self.cursor_errors(operation, arguments, scope["path_params"])
+                located = {tuple(e["loc"]) for e in errors}  # a cursor its schema refused is reported once
+                errors += [e for e in self.cursor_errors(operation, arguments, scope["path_params"])
+                           if tuple(e["loc"]) not in located]
             # Handed on, so that the handle stage does not parse the request again.
             scope.setdefault("state", {})["arguments"] = arguments
             if errors:

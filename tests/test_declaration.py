@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+import requests
 import yaml
 
 from api_model import SpecError, load
@@ -15,6 +16,7 @@ from mock_server.server import BackgroundServer
 from mock_server.store import StoreLimits
 from tests.suite import run_suite_at
 from tests.zoo import spec_variant
+from tests.zoo.correct import open_bounds_lifted
 
 ADMIN = {"Authorization": "Bearer cog_mock_admin"}
 SESSIONS = "/v3/organizations/org-mock/sessions"
@@ -50,7 +52,7 @@ def test_an_added_optional_member_is_stored_read_back_and_accepted():
 def add_error_type(document):
     schemas = document["components"]["schemas"]
     schemas["ErrorType"]["enum"].append("quota_exhausted")
-    schemas["ConflictProblem"]["allOf"][1]["properties"]["type"]["enum"].append("quota_exhausted")
+    schemas["ConflictProblem"]["properties"]["type"]["enum"].append("quota_exhausted")
     document["x-kit"]["envelope"]["titles"]["quota_exhausted"] = "Quota exhausted"
 
 
@@ -110,6 +112,10 @@ def test_a_renamed_archive_operation_keeps_working_once_the_declaration_names_it
         {"query.archiv": True}), "terminate_session has no query parameter 'archiv'"),
     (lambda d: d["paths"]["/v3/organizations/{org_id}/sessions/{devin_id}/tags"]["put"].pop("x-kit"),
      "replace_tags.x-kit: every operation declares its behaviour"),
+    (lambda d: d["components"]["schemas"]["CreateSessionRequest"]["properties"]["max_acu_limit"].update(
+        {"x-kit-open": ["maximun"]}), "components.schemas.CreateSessionRequest.properties.max_acu_limit.x-kit-open.0"),
+    (lambda d: d["components"]["schemas"]["CreateSessionRequest"]["properties"]["max_acu_limit"].update(
+        {"x-kit-open": ["maxLength"]}), "max_acu_limit.x-kit-open: 'maxLength' is no bound of this schema"),
 ])
 def test_a_declaration_with_a_typo_fails_at_start_naming_the_key(edit, key):
     spec = spec_variant(edit)
@@ -140,6 +146,8 @@ LIST = "/v3/organizations/{org_id}/sessions"
      "list_sessions.x-kit.filters.tags: an archived filter takes a boolean parameter"),
     (lambda d: d["paths"][LIST]["get"]["x-kit"]["filters"].pop("tags"), "x-kit.run-marker.field: no list filter"),
     (lambda d: d["x-kit"]["resource"]["id"].update({"from-body": "title"}), "x-kit.errors.taken"),
+    (lambda d: d["components"]["schemas"]["ConflictProblem"]["properties"]["type"]["enum"].append("quota_exhausted"),
+     "error types ['quota_exhausted'] of status 409 are not in Problem.type"),
 ])
 def test_a_declaration_the_kit_cannot_serve_fails_at_start_naming_the_key(edit, key):
     with pytest.raises(SpecError) as raised:
@@ -164,3 +172,34 @@ def test_the_shipped_declaration_reads_back_as_written():
     assert api.kit.behaviours["send_message"].refuse[0].error == "session_archived"
     assert set(api.errors.of_status(404)) == {api.kit.errors["no-route"], api.kit.errors["no-resource"]}
     assert yaml.safe_load(api.path.read_text())["x-kit"]["run-marker"] == {"field": "tags"}
+
+
+def test_an_open_bound_binds_the_mock_and_leaves_the_suite_both_readings():
+    """`x-kit-open`: the mock refuses past the bound; a server without it accepts; the suite's limit
+    rule and its negative-data check take both answers past it, and only acceptance at it."""
+    from contract_tests import rules
+    from contract_tests.client import Exchange
+    from contract_tests.conformance import OpenBounds
+    from contract_tests.contract import Contract
+
+    past = {"prompt": "p", "max_acu_limit": 1_000_001}
+    answers = []
+    for spec in (load().path, spec_variant(open_bounds_lifted)):
+        with build(MockConfig(spec_path=spec)).app.test_client() as client:
+            answers.append(client.post(SESSIONS, json=past, headers=ADMIN))
+    assert [a.status_code for a in answers] == [422, 200]
+    contract = Contract.load(load().path)
+    exchanges = [Exchange("POST", "http://mock" + SESSIONS, {}, None, a.status_code, a.headers, a.text) for a in answers]
+    for exchange in exchanges:
+        rules.limits_follow_the_contract(contract, exchange, ["body", "max_acu_limit"], within=False, open_bound=True)
+    with pytest.raises(rules.ContractViolation, match="must be refused|expected HTTP 422"):
+        rules.limits_follow_the_contract(contract, exchanges[1], ["body", "max_acu_limit"], within=False)
+    with pytest.raises(rules.ContractViolation, match="within its bounds"):
+        rules.limits_follow_the_contract(contract, exchanges[0], ["body", "max_acu_limit"], within=True)
+
+    def sent(body):
+        return requests.Request("POST", "http://mock" + SESSIONS, json=body).prepare()
+
+    bounds = OpenBounds(contract)
+    assert bounds.accept("create_session", sent(past))
+    assert not bounds.accept("create_session", sent({"prompt": "p", "max_acu_limit": 0}))  # the contract's minimum

@@ -76,7 +76,7 @@ def test_every_declaration_key_is_explained():
     assert not missing, f"docs/declaration.md does not explain {sorted(missing)}"
 
 
-def test_a_built_wheel_ships_the_spec_its_data_and_the_docs(tmp_path):
+def test_a_built_wheel_ships_the_spec_its_data_the_docs_and_the_docs_page(tmp_path):
     source = tmp_path / "source"  # a copy: the build leaves its work files beside the project
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".*", "__pycache__", "build", "dist", "*.egg-info",
                                                                 "node_modules", "tests", "bench"))
@@ -87,6 +87,7 @@ def test_a_built_wheel_ships_the_spec_its_data_and_the_docs(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     shipped = {f"sessions_spec/{p.relative_to(SPEC_DIR).as_posix()}" for p in SPEC_DIR.rglob("*.yaml")}
     shipped |= {f"sessions_docs/{p.name}" for p in sessions_docs.DOCS_DIR.glob("*.md")}
+    shipped |= {f"mock_server/assets/{p.name}" for p in (ROOT / "mock_server" / "assets").iterdir()}
     assert shipped <= names, f"missing from the wheel: {sorted(shipped - names)}"
 
 

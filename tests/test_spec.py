@@ -8,6 +8,7 @@ import pytest
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
 import api_model as spec
+from contract_tests.contract import Contract
 
 LOADED = spec.load()
 DOCUMENT = LOADED.document
@@ -57,11 +58,15 @@ def test_challenge_and_retry_after_headers():
     assert responses["RateLimited"]["headers"]["Retry-After"]["schema"]["type"] == "integer"
 
 
-@pytest.mark.parametrize(("name", "good", "bad"), [("OrgId", "org-abc123", "org-"), ("DevinId", "devin-abc123", "devin_abc")])
+@pytest.mark.parametrize(("name", "good", "bad"), [
+    ("OrgId", "org-abc123", "org-"), ("DevinId", "devin-abc123", "devin_abc"),
+    ("DevinIdToArchive", "devin-abc123", "devin_abc"), ("DevinIdToTerminate", "devin-abc123", "devin_abc")])
 def test_id_patterns_and_examples(name, good, bad):
-    schema = DOCUMENT["components"]["parameters"][name]["schema"]
+    parameter = DOCUMENT["components"]["parameters"][name]
+    schema = spec.resolve_ref(DOCUMENT, parameter["schema"])
     assert re.fullmatch(schema["pattern"].strip("^$"), good) and not re.fullmatch(schema["pattern"].strip("^$"), bad)
-    assert all(re.fullmatch(schema["pattern"].strip("^$"), example) for example in schema["examples"])
+    assert all(re.fullmatch(schema["pattern"].strip("^$"), example)
+               for example in [*schema.get("examples", []), parameter.get("example", good)])
 
 
 def test_links_point_at_real_operations():
@@ -101,3 +106,49 @@ def test_unreadable_or_wrong_spec_is_a_spec_error(tmp_path):
     (tmp_path / "broken.yaml").write_text("openapi: [\n")
     with pytest.raises(spec.SpecError, match="not valid YAML"):
         spec.read_document(tmp_path / "broken.yaml")
+
+
+# The bounds CONTRACT.md fixes on each body member, each list's query parameters and ids: strict.
+# Every other bound the spec gives an input is its own promise, marked open (`x-kit-open`).
+CONTRACT_BOUNDS = {
+    ("create_session", "prompt"): {"minLength": 1, "maxLength": 100000},
+    ("create_session", "title"): {"maxLength": 200},
+    ("create_session", "tags"): {"maxItems": 50},
+    ("create_session", "max_acu_limit"): {"minimum": 1},
+    ("send_message", "message"): {"minLength": 1, "maxLength": 100000},
+    ("replace_tags", "tags"): {"maxItems": 50},
+    ("list_sessions", "first"): {"minimum": 1, "maximum": 200},
+    ("list_sessions", "after"): {"minLength": 1},  # the empty string is no cursor the server issued
+    ("list_messages", "first"): {"minimum": 1, "maximum": 200},  # the same page parameters
+    ("list_messages", "after"): {"minLength": 1},
+}
+BOUNDS = ("minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties", "minimum", "maximum")
+
+
+def input_bounds(api):
+    """((operationId, input), its bounds) for every body member, parameter and list item of `api`."""
+    contract = Contract(api)
+    for op_id, op in api.operations.items():
+        nodes = {**{name: contract.bounds(node) for name, node in contract.body_members(op).items()},
+                 **{p.name: contract.bounds(contract.resolve(p.schema)) for p in op.parameters}}
+        for name, node in nodes.items():
+            yield (op_id, name), node
+            if "items" in node:
+                yield (op_id, f"{name}[]"), contract.bounds(contract.resolve(node["items"]))
+
+
+def check_open_bounds(api, fixed):
+    """The bounds `fixed` (by input) are given and strict; every other bound of an input is open."""
+    for key, node in input_bounds(api):
+        given = {k: node[k] for k in BOUNDS if k in node}
+        contracts = fixed.get(key, {})
+        assert {k: given.get(k) for k in contracts} == contracts, f"{key}: the contract's bounds are {contracts}"
+        assert not set(contracts) & set(node.get("x-kit-open", ())), f"{key}: a bound the contract fixes is marked open"
+        assert set(given) - set(contracts) <= set(node.get("x-kit-open", ())), \
+            f"{key}: {sorted(set(given) - set(contracts))} go beyond the contract, so they are open"
+
+
+def test_the_contracts_bounds_are_strict_and_every_other_bound_is_open():
+    tags = {(op, "tags[]"): {"minLength": 1, "maxLength": 64} for op in ("create_session", "replace_tags")}
+    check_open_bounds(LOADED, {**CONTRACT_BOUNDS, **tags})
+    assert dict(input_bounds(LOADED))[("create_session", "max_acu_limit")]["maximum"] >= 1000  # generous enough to use

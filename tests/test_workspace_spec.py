@@ -9,7 +9,9 @@ from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 from starlette.testclient import TestClient
 
 from api_model import APIS, load
+from contract_tests.contract import Contract
 from mock_server import MockConfig, build
+from tests.test_spec import check_open_bounds
 
 LOADED = load(APIS["workspace"])
 DOCUMENT = LOADED.document
@@ -90,3 +92,23 @@ def test_path_examples_exist_in_the_mocks_default_data():
     served = answer.json()
     assert {k: served[k] for k in ("id", "org", "workspace", "title", "labels", "origin", "user_id", "creator", "usage")} == \
         {k: example[k] for k in ("id", "org", "workspace", "title", "labels", "origin", "user_id", "creator", "usage")}
+
+
+# The bounds CONTRACT-workspace fixes (its table, section 1 and section 5); every other bound an input has is open.
+CONTRACT_BOUNDS = {
+    **{(op, "title"): {"minLength": 1, "maxLength": 200} for op in ("create_session", "update_session")},
+    **{(op, "labels"): {"maxProperties": 20} for op in ("create_session", "update_session")},
+    **{(op, "session_id"): {"maxLength": 36} for op in OPERATIONS},  # a UUID
+    **{(op, name): {"maxLength": 63} for op in OPERATIONS for name in ("org", "workspace")},  # the slug pattern
+    ("list_sessions", "limit"): {"minimum": 1, "maximum": 100},
+    ("list_sessions", "cursor"): {"minLength": 1},
+    ("list_sessions", "label[]"): {"maxLength": 128},  # a key of 63, a colon, a value of 64
+}
+
+
+def test_the_contracts_bounds_are_strict_and_every_other_bound_is_open():
+    check_open_bounds(LOADED, CONTRACT_BOUNDS)
+    labels = Contract(LOADED).body_members(LOADED.operations["create_session"])["labels"]
+    values = labels["additionalProperties"]
+    assert (labels["maxProperties"], values["minItems"], values["maxItems"], values["items"]["minLength"],
+            values["items"]["maxLength"]) == (20, 1, 10, 1, 64)

@@ -457,6 +457,19 @@ def title_measured_in_bytes():
     return Rewrite(mock(), request=request)
 
 
+def capped(edit: Callable[[dict], None]) -> Callable[[], Any]:
+    """A server with a tighter bound than one the spec promises (the mock serving `edit`'s copy)."""
+    return lambda: mock(spec_path=spec_variant(edit))
+
+
+def _playbook_id_up_to_64(document: dict) -> None:
+    document["components"]["schemas"]["CreateSessionRequest"]["properties"]["playbook_id"]["anyOf"][0]["maxLength"] = 64
+
+
+def _devin_id_up_to_40(document: dict) -> None:
+    document["components"]["schemas"]["DevinId"]["maxLength"] = 40
+
+
 def viewer_may_manage():
     api = load()
     credentials = tuple(replace(c, grants=frozenset(api.kit.grants)) for c in api.default_credentials())
@@ -620,6 +633,10 @@ ZOO = [
            zero_page_size_crashes, "first=0 crashes with a 500"),
     Broken("title-measured-in-bytes", "limits_follow_the_contract", "test_limits_follow_the_contract",
            title_measured_in_bytes, "title is limited to 200 UTF-8 bytes, not 200 code points"),
+    Broken("playbook-id-capped", "limits_follow_the_contract", "test_limits_follow_the_contract",
+           capped(_playbook_id_up_to_64), "playbook_id is refused past 64 characters, within the 256 the spec promises"),
+    Broken("devin-id-capped", "limits_follow_the_contract", "test_limits_follow_the_contract",
+           capped(_devin_id_up_to_40), "a well-formed id of 41 to 64 characters is a 422, not a 404"),
     Broken("get-lacks-acus", "conforms_to_spec", "test_conforms_to_spec",
            responses_lack_acus, "get_session omits a required field (acus_consumed)"),
     Broken("created-id-unusable", "links_conform", "test_links_conform",

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from api_model import load
+from api_model import APIS, load
 from mock_server import MockConfig, build
 from mock_server.store import Store
-from tests.zoo import Rewrite, TickingStore, json_rewrite, mock, query
+from tests.zoo import Rewrite, TickingStore, json_rewrite, mock, query, spec_variant
 
 BODY_ROUTES = (("POST", "/sessions"), ("POST", "/messages"), ("PUT", "/tags"))
 KNOWN_TOKENS = {c.token for c in load().default_credentials()}
@@ -373,8 +373,6 @@ def terminate_finishes(document: dict) -> None:
 
 
 def version_clock():
-    from tests.zoo import spec_variant
-
     return mock(TickingReplying, spec_variant(terminate_finishes))
 
 
@@ -406,6 +404,27 @@ def occasionally_rate_limited(every: int = 400):
         await app(scope, receive, send)
 
     return gateway
+
+
+# -- bounds the contract leaves open (x-kit-open): accepted past them ------------------------------
+
+
+def open_bounds_lifted(node: Any) -> None:
+    """Every bound a copy of the spec marks open (`x-kit-open`) removed from it."""
+    if isinstance(node, dict):
+        for keyword in node.pop("x-kit-open", []):
+            del node[keyword]
+        children = list(node.values())
+    else:
+        children = node if isinstance(node, list) else []
+    for child in children:
+        open_bounds_lifted(child)
+
+
+def wider_bounds(api: str = "v3"):
+    """The mock serving the spec without its open bounds: a longer playbook_id, id or cursor, more
+    list filters, a larger max_acu_limit, all accepted."""
+    return lambda: mock(spec_path=spec_variant(open_bounds_lifted, APIS[api]))
 
 
 # -- the workspace API ----------------------------------------------------------------------------
@@ -468,4 +487,8 @@ CORRECT = [
             "updated_at jumps a second on every change (§5 'may share', not must); terminated sessions "
             "keep a status_detail (§5 'may have a null'); Devin replies appear in list_messages (§5)"),
     Correct("rate-limited", occasionally_rate_limited, "an occasional 429 with Retry-After (§2)"),
+    Correct("wider-bounds", wider_bounds(), "no bound beyond what the contract fixes: a longer playbook_id, "
+            "devin_id, org_id and cursor, more and longer tag filters, any max_acu_limit >= 1 (§1, §5)"),
+    Correct("ws:wider-bounds", wider_bounds("workspace"), "no bound beyond what the contract fixes: a longer "
+            "cursor, any number of label filters (CONTRACT-workspace §1, §5)", api="workspace"),
 ]

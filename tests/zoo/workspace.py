@@ -343,6 +343,11 @@ def _labels_up_to_21(document):
     document["components"]["schemas"]["Labels"]["maxProperties"] = 21
 
 
+def _label_filter_up_to_20(document):
+    listing = document["paths"]["/api/v1/org/{org}/ws/{workspace}/sessions"]["get"]
+    next(p for p in listing["parameters"] if p.get("name") == "label")["schema"]["maxItems"] = 20
+
+
 def chosen_id_lowercased():
     """A chosen id in uppercase is quietly lowercased instead of refused."""
 
@@ -442,6 +447,8 @@ WORKSPACE_ZOO = [Broken(*entry, api=API) for entry in [
      bad_label_filter_is_400(), "a malformed label filter answers 400, not a located 422"),
     ("ws:21-label-keys", "limits_follow_the_contract", "test_limits_follow_the_contract",
      ws_spec_variant(_labels_up_to_21), "21 label keys are accepted"),
+    ("ws:label-filter-capped", "limits_follow_the_contract", "test_limits_follow_the_contract",
+     ws_spec_variant(_label_filter_up_to_20), "more than 20 label filters are a 422, within the 200 the spec promises"),
     ("ws:chosen-id-lowercased", "validation_error_locates_input", "test_validation_error_locates_input",
      chosen_id_lowercased(), "a chosen id in uppercase is lowercased, not refused"),
     ("ws:reader-may-write", "requires_permission", "test_requires_permission",
