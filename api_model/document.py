@@ -19,7 +19,29 @@ def read_document(path: str | Path) -> dict[str, Any]:
         raise SpecError(str(exc)) from exc
     if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith("3.1"):
         raise SpecError(f"spec {path} is not an OpenAPI 3.1 document")
+    dangling = next(_dangling_refs(document, document, ""), None)
+    if dangling is not None:
+        where, ref = dangling
+        raise SpecError(f"spec {path}: the $ref {ref!r} at {where or '(document)'} names nothing in the document")
     return document
+
+
+def _dangling_refs(document: dict[str, Any], node: Any, where: str) -> Any:
+    """(where, $ref) of every local `$ref` that names nothing; the readers follow them blindly."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#"):
+            target: Any = document
+            for token in ref.removeprefix("#/").split("/") if ref != "#" else []:
+                token = token.replace("~1", "/").replace("~0", "~")
+                target = target.get(token) if isinstance(target, dict) else None
+            if target is None:
+                yield where, ref
+        for key, value in node.items():
+            yield from _dangling_refs(document, value, f"{where}.{key}" if where else str(key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _dangling_refs(document, value, f"{where}[{index}]")
 
 
 def escape_pointer(token: str) -> str:

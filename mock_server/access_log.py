@@ -1,4 +1,5 @@
-"""Access log stage: one readable line per request, `GET /api/sessions 200 3.1ms`.
+"""Access log stage: one readable line per request, `GET /api/sessions 200 3.1ms`, and after it what
+the stages noted (`... 200 3.1ms unknown query: tags[] (...)`).
 
 It is the outermost stage, so the time covers the whole pipeline (injected latency included)
 and every answer is logged: API, CORS preflight, docs and admin alike. The target is logged as
@@ -25,11 +26,19 @@ def printable(text: str) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
+def note(scope: Scope, text: str) -> None:
+    """Add a remark to the request's log line (and its journal entry): what a stage noticed that the
+    developer should know, such as an ignored query parameter or a refused origin."""
+    scope.setdefault("state", {}).setdefault("notes", []).append(text)
+
+
 def log_line(scope: Scope, status: int | str, seconds: float) -> str:
     path = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")
     query = scope.get("query_string", b"")
     target = quote(path + b"?" + query if query else path, safe=VISIBLE_ASCII)
-    return f"{printable(scope['method'])} {target} {status} {seconds * 1000:.1f}ms\n"
+    notes = "; ".join(printable(text) for text in scope.get("state", {}).get("notes", ()))
+    notes = f" {notes}" if notes else ""
+    return f"{printable(scope['method'])} {target} {status} {seconds * 1000:.1f}ms{notes}\n"
 
 
 class AccessLogMiddleware:
@@ -41,6 +50,7 @@ class AccessLogMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        scope.setdefault("state", {})  # shared with the inner stages' scopes (some pass on a copy), for their notes
         started = time.perf_counter()
         status: int | str = "-"  # the client went away before any answer
 

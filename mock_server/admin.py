@@ -29,11 +29,12 @@ from api_model import Api, FileError, Operation
 
 from .admin_document import PREFIX
 from .cors import origin_allowed
-from .envelope import ApiError
-from .fixtures import FixtureReader
+from .envelope import ApiError, field_error
+from .fixtures import FixtureError, FixtureReader
 from .handlers import Handlers
 from .hosts import host_name
 from .request_body import DEFAULT_MAX_BODY_BYTES, content_type
+from .response_validation import ResponseRule, ResponseValidationMiddleware
 from .route import RouteMiddleware, operation_of
 from .store import Record
 from .validate import OperationValidator, RequestValidationMiddleware
@@ -75,9 +76,13 @@ class AdminAccess:
         return bool(parts.netloc) and parts.netloc.lower() == host.strip().lower() and bool(host_name(host))
 
 
+AdminOperation = Callable[[Operation, dict[str, Any], Any], Any]
+
+
 class AdminApi:
-    """The admin operations, by operationId; each takes the path parameters and the body, and
-    returns the JSON body of a 200."""
+    """The admin operations, by operationId; each takes the operation, the path and query
+    parameters and the body, and returns the JSON body of a 200. The sessions' operations are this
+    class's own methods; other parts of the mock add theirs (`add`)."""
 
     def __init__(self, api: Api, handlers: Handlers, reset: Callable[[], int], fixtures: FixtureReader) -> None:
         self.resource = api.kit.resource
@@ -86,12 +91,21 @@ class AdminApi:
         self.representation = handlers.representation
         self.reset = reset
         self.fixtures = fixtures
+        self.operations: dict[str, AdminOperation] = {
+            name: getattr(self, name) for name in ("reset_sessions", "load_fixtures", "set_session_state")}
+
+    def add(self, operations: dict[str, AdminOperation]) -> None:
+        self.operations.update(operations)
 
     def reset_sessions(self, operation: Operation, path: dict[str, Any], body: Any) -> dict[str, Any]:
         try:
             return {"sessions": self.reset()}
-        except FileError as exc:  # the fixtures file changed since the start and no longer loads
-            raise ApiError(500, f"{exc}; the sessions are unchanged.") from exc
+        except FixtureError as exc:  # the fixtures file was edited since the start and breaks the spec
+            errors = [{**problem, "loc": ["fixtures", *problem["loc"]]} for problem in exc.problems]
+            raise ApiError(422, f"{exc.first}; the sessions are unchanged.", errors=errors) from exc
+        except FileError as exc:  # gone, unreadable, or no longer YAML
+            raise ApiError(422, f"{exc}; the sessions are unchanged.",
+                           errors=[field_error(["fixtures"], str(exc), "fixtures_file")]) from exc
 
     def load_fixtures(self, operation: Operation, path: dict[str, Any], body: Any) -> dict[str, Any]:
         problems = self.fixtures.problems(body, ["body"])
@@ -113,6 +127,16 @@ class AdminApi:
             record = self.store.apply(tenant, path[self.resource.id_parameter], change)
         return self.representation.of(record, read=True)
 
+    def append_item(self, child: str, operation: Operation, path: dict[str, Any], body: Any) -> dict[str, Any]:
+        added: list[dict[str, Any]] = []
+
+        def change(record: Record, now: float) -> None:
+            added.append(self.fixtures.append(record, child, body, now))
+
+        with self.handlers.errors(operation, path):
+            self.store.apply(self.handlers.tenant_of(path), path[self.resource.id_parameter], change)
+        return self.representation.child(child, added[0])
+
 
 class AdminEndpoint:
     """The last admin stage: call the operation with its path parameters and body, answer JSON."""
@@ -123,9 +147,11 @@ class AdminEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         operation = operation_of(scope)
         assert operation is not None, "the route stage resolves every admin request"
-        call = getattr(self.api, operation.operation_id)
+        call = self.api.operations[operation.operation_id]
         # In a worker thread: loading thousands of fixtures must not hold up the API's other clients.
-        result = await asyncio.to_thread(call, operation, dict(scope["path_params"]), scope["state"].get("body"))
+        # The parameters: the path's, and the query's as the validate stage read them (defaults included).
+        parameters = {**scope["state"].get("arguments", {}), **scope["path_params"]}
+        result = await asyncio.to_thread(call, operation, parameters, scope["state"].get("body"))
         body = json.dumps(result).encode()
         await send({
             "type": "http.response.start",
@@ -140,10 +166,17 @@ class AdminMiddleware:
 
     def __init__(self, app: ASGIApp, *, api: AdminApi, spec: Api, validators: dict[str, OperationValidator],
                  not_found_type: str, access: AdminAccess | None = None,
-                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+                 response_rules: dict[str, dict[int, ResponseRule]] | None = None) -> None:
         self.app = app
         self.access = access or AdminAccess()
-        endpoint = RequestValidationMiddleware(AdminEndpoint(api), validators=validators, max_body_bytes=max_body_bytes)
+        # The admin API's answers are checked against its document, as the API's are.
+        answer: ASGIApp = AdminEndpoint(api)
+        if response_rules is not None:
+            answer = ResponseValidationMiddleware(answer, rules=response_rules)
+        # Strict: a misspelt filter must not pass for no filter (the admin API is the mock's own, no contract's).
+        endpoint = RequestValidationMiddleware(answer, validators=validators, max_body_bytes=max_body_bytes,
+                                               strict=True)
         self.pipeline = RouteMiddleware(endpoint, api=spec, not_found_type=not_found_type)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

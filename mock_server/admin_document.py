@@ -3,8 +3,9 @@
 The template says what is the same for every API (reset, fixtures). What depends on the API is
 filled in from its document and declaration: the fixture and state schemas (the representation's
 members, referenced from the API's own document, with the create and update bodies' limits where
-a member comes from them, and a bound on every other string and list), the envelope, and the
-path that sets a session's members, `PATCH /_mock<the API's path of one session>`.
+a member comes from them, and a bound on every other string and list), the envelope, the
+path that sets a session's members, `PATCH /_mock<the API's path of one session>`, and the
+operations the runtime controls may name.
 """
 
 from __future__ import annotations
@@ -100,7 +101,46 @@ def admin_document(api: Api, template: dict[str, Any], product_name: str, max_ch
             },
         },
     }
+    _add_progress_and_items(document, api, item.path, document["paths"][f"{PREFIX}{item.path}"]["parameters"], ref)
+    _name_operations(api, document)
     return document
+
+
+def append_operation(child: str) -> str:
+    return f"append_{child}"
+
+
+def _add_progress_and_items(document: dict[str, Any], api: Api, path: str, parameters: list[Any], ref: Any) -> None:
+    """A session's scripted progress, and an item appended to each of its sub-collections; a
+    progress step appends items of the same shape."""
+    r = api.kit.resource
+    schemas = document["components"]["schemas"]
+    step = schemas["ProgressStep"]
+    step["additionalProperties"] = False
+    problems = {code: {"$ref": "#/components/responses/Problem"} for code in ERRORS}
+    document["paths"][f"{PREFIX}{path}/progress"] = {"parameters": parameters, "post": {
+        "tags": ["mock"],
+        "operationId": "start_progress",
+        "summary": "Script a session's progress",
+        "description": "The session plays these steps, the first `after_s` seconds from now, each next one "
+                       "`after_s` after the previous; a new script replaces the steps it has left.",
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/ProgressScript"}}}},
+        "responses": {"200": {"$ref": "#/components/responses/Progress"}, **problems},
+    }}
+    for name, child in r.children.items():
+        item = {"$ref": f"#/components/schemas/Fixture_{name}"}
+        step["properties"][name] = {"type": "array", "maxItems": 100, "items": item}
+        document["paths"][f"{PREFIX}{path}/{name}"] = {"parameters": parameters, "post": {
+            "tags": ["mock"],
+            "operationId": append_operation(name),
+            "summary": f"Append an item to a session's {name}",
+            "description": f"An item at the end of the session's `{name}`, from any source, skipping the "
+                           "lifecycle rules; the update instant moves. Answers the item as the API lists it.",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": item}}},
+            "responses": {"200": {"description": "The item.", "content": {"application/json": {
+                "schema": ref(f"/components/schemas/{child.schema}")}}}, **problems},
+        }}
 
 
 def _child_schema(api: Api, name: str, ref: Any) -> dict[str, Any]:
@@ -125,3 +165,17 @@ def _child_schema(api: Api, name: str, ref: Any) -> dict[str, Any]:
     return {"type": "object", "additionalProperties": False, "properties": item_members,
             "required": sorted(m for m in sourced if m not in literal),
             "description": f"An item of `{name}`; its id is made, its instant defaults to the session's creation."}
+
+
+def _name_operations(api: Api, document: dict[str, Any]) -> None:
+    """The runtime controls name the served API's operations: only those (another is a 422 naming
+    it), and the examples only where the API has the operations they name."""
+    schemas = document["components"]["schemas"]
+    own = {"$ref": "#/components/schemas/OperationControls"}
+    schemas["OperationsControls"] = {**schemas["OperationsControls"], "additionalProperties": False,
+                                     "properties": {op_id: own for op_id in api.operations}}
+    controls = document["paths"][f"{PREFIX}/controls"]
+    for method in ("put", "patch"):
+        content = controls[method]["requestBody"]["content"]["application/json"]
+        content["examples"] = {name: example for name, example in content.get("examples", {}).items()
+                               if set(example["value"].get("operations") or {}) <= set(api.operations)}

@@ -1,19 +1,22 @@
 """Assemble the mock for an API: the pipeline
-host -> route -> prefer -> latency -> faults -> auth -> rate limit -> validate -> response validation
--> handle, every error rendered by the envelope.
+host -> route -> prefer -> faults -> auth -> rate limit -> validate -> response validation
+-> progress -> handle, every error rendered by the envelope, every answer of the API delayed by the
+latency stage as it leaves (the runtime controls, controls.py, say how long, and how often faults
+strike).
 
 Every stage of the pipeline is this package's own middleware, in the order the contract fixes,
 and each reads what it needs from the API's document and declaration: the same code serves any
 API the kit has a spec for. connexion keeps what it does well around them: the error-handler
 plumbing that renders the envelope, a 3.0.3 view of the spec at /openapi.json (for tools that read
-only 3.0) and the lifespan. The docs page (/docs/) is Swagger UI 5 over the 3.1 documents themselves. Outside it all, the access log and CORS (outermost, so they see every answer,
-errors included); before routing, the documents and the admin API (they are not API operations).
+only 3.0) and the lifespan. Outside it all, the access log, the journal, latency and CORS
+(outermost, so they see every answer, errors included); before routing, the documents, the docs
+page (/docs/, Swagger UI 5 over the 3.1 documents), the dashboard and the admin API (/_mock/),
+which are not API operations.
 """
 
 from __future__ import annotations
 
 import random
-import time
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -43,9 +46,13 @@ from api_model import (
 from .access_log import AccessLogMiddleware
 from .admin import AdminAccess, AdminApi, AdminMiddleware
 from .admin_document import PREFIX as ADMIN_PREFIX
-from .admin_document import admin_document
+from .admin_document import admin_document, append_operation
 from .auth import AuthMiddleware
+from .clock import Clock
+from .controls import Controls, Settings
 from .cors import cors_stage
+from .dashboard import DashboardMiddleware
+from .dashboard import page as dashboard_page
 from .dispatch import DispatchMiddleware
 from .docs_page import PREFIX as DOCS_PREFIX
 from .docs_page import DocsPageMiddleware, page, swagger_ui_assets, with_this_server
@@ -56,15 +63,18 @@ from .filters import Filters
 from .fixtures import FixtureReader
 from .handlers import Handlers
 from .hosts import LOOPBACK_HOSTS, TEST_CLIENT_HOST, HostMiddleware
+from .journal import JOURNAL_SIZE, Journal, JournalMiddleware
 from .prefer import PreferMiddleware
-from .rate_limit import RateLimit, RateLimitMiddleware, TokenBuckets
+from .progress import Progress, ProgressMiddleware
+from .rate_limit import RateLimit, RateLimitMiddleware
 from .representation import Representation
 from .request_body import DEFAULT_MAX_BODY_BYTES
 from .response_validation import ResponseValidationMiddleware, compile_rules
 from .route import RouteMiddleware
 from .seed import seed_records, tenants_of
 from .spec_convert import to_openapi30
-from .store import LimitExceeded, Store, StoreLimits
+from .state import State
+from .store import LimitExceeded, Record, Store, StoreLimits
 from .validate import RequestValidationMiddleware, compile_validators
 
 ADMIN_URI = "file:///spec/admin.yaml"  # the admin document refers to the API's by its file name, next to it
@@ -79,13 +89,16 @@ class MockConfig:
     fixtures: Path | None = None  # starting sessions instead of the seeded ones
     latency: Latency | None = None
     fault_rate: float = 0.0
-    rate_limit: RateLimit | None = None
+    fault_timing: str = "before"  # faults strike before the request is carried out, or after it
+    rate_limit: RateLimit | None = None  # latency, faults and the rate limit: the controls' starting values
     cors_origins: tuple[str, ...] = ()  # on top of localhost / 127.0.0.1 on any port
     log_requests: bool = False  # one line per request on stdout
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # larger bodies are a 413
     limits: StoreLimits = StoreLimits()  # sessions, items per sub-collection, stored text
     admin: AdminAccess = AdminAccess()  # who may use /_mock/
     allowed_hosts: tuple[str, ...] = (*LOOPBACK_HOSTS, TEST_CLIENT_HOST)  # Host names answered; "*": any
+    strict: bool = False  # unknown query parameters are a 422 (the contract ignores them)
+    journal_size: int = JOURNAL_SIZE  # requests kept for GET /_mock/requests; 0: none
 
 
 @dataclass
@@ -100,6 +113,9 @@ class Mock:
     handlers: Handlers = field(repr=False)
     fixtures: FixtureReader = field(repr=False)
     app: AsyncApp = field(default=None, repr=False)  # type: ignore[assignment]
+    state: State = field(default=None, repr=False)  # type: ignore[assignment]
+    controls: Controls = field(default=None, repr=False)  # type: ignore[assignment]
+    journal: Journal = field(default=None, repr=False)  # type: ignore[assignment]
 
     def reset(self) -> int:
         """Back to the starting sessions (the seed, or the fixtures file read again); how many."""
@@ -129,8 +145,9 @@ def build(config: MockConfig | None = None, *, store_class: type[Store] = Store)
     credentials = config.credentials or api.default_credentials()
     representation = Representation(api)
     filters = Filters(api)
+    clock = Clock()
     store = store_class(updated=api.kit.resource.updated, filter_values=filters.values_of, limits=config.limits,
-                        clock=lambda: representation.truncate(time.time()))
+                        clock=lambda: representation.truncate(clock.now()))
     handlers = Handlers(api, store, representation, filters)
     envelope = Envelope(api)
     product_name = Path(config.spec_path).name
@@ -142,7 +159,12 @@ def build(config: MockConfig | None = None, *, store_class: type[Store] = Store)
                              store.now)
     mock = Mock(config, api, credentials, store, envelope, handlers, fixtures)
     admin = AdminApi(api, handlers, mock.reset, fixtures)
+    progress, mock.state = _workbench(api, store, representation, fixtures, clock, admin)
     rng = random.Random(config.seed)
+    controls = Controls(Settings(config.latency, config.fault_rate, config.fault_timing, config.rate_limit))
+    admin.add(controls.admin_operations())
+    journal = Journal(config.journal_size, secrets=(config.admin.token,))
+    admin.add(journal.admin_operations())
     product_document = Path(config.spec_path).read_bytes()
     documents = {
         "/openapi.yaml": product_document,
@@ -153,6 +175,8 @@ def build(config: MockConfig | None = None, *, store_class: type[Store] = Store)
     no_route = api.kit.errors["no-route"]
     stages: list[Any] = [
         partial(AccessLogMiddleware) if config.log_requests else None,
+        partial(JournalMiddleware, journal=journal, skip=partial(_not_the_api, documents)) if config.journal_size else None,
+        partial(LatencyMiddleware, controls=controls, rng=rng, exempt=partial(_not_the_api, documents)),
         cors_stage(envelope, config.cors_origins),
         ServerErrorMiddleware,
         ExceptionMiddleware,
@@ -160,18 +184,20 @@ def build(config: MockConfig | None = None, *, store_class: type[Store] = Store)
         partial(DocumentsMiddleware, documents=documents),
         docs_page,
         SwaggerUIMiddleware,
+        partial(DashboardMiddleware, page=dashboard_page(api, config.admin.token is not None)),
         partial(AdminMiddleware, api=admin, spec=admin_api, access=config.admin, max_body_bytes=config.max_body_bytes,
-                validators=compile_validators(admin_api, registry, ADMIN_URI), not_found_type=no_route),
+                validators=compile_validators(admin_api, registry, ADMIN_URI), not_found_type=no_route,
+                response_rules=compile_rules(admin_api, registry, ADMIN_URI) if config.validate_responses else None),
         partial(RouteMiddleware, api=api, not_found_type=no_route),
         partial(PreferMiddleware, api=api),
-        partial(LatencyMiddleware, latency=config.latency, rng=rng) if config.latency else None,
-        partial(FaultMiddleware, rate=config.fault_rate, rng=rng) if config.fault_rate else None,
+        partial(FaultMiddleware, controls=controls, rng=rng),
         partial(AuthMiddleware, credentials=credentials, tenancy=tuple(api.kit.resource.tenancy)),
-        partial(RateLimitMiddleware, buckets=TokenBuckets(config.rate_limit)) if config.rate_limit else None,
+        partial(RateLimitMiddleware, controls=controls),
         partial(RequestValidationMiddleware, validators=compile_validators(api), max_body_bytes=config.max_body_bytes,
-                cursor_errors=handlers.cursor_errors),
+                cursor_errors=handlers.cursor_errors, strict=config.strict),
         partial(ResponseValidationMiddleware, rules=compile_rules(api)) if config.validate_responses else None,
         LifespanMiddleware,
+        partial(ProgressMiddleware, progress=progress),
         partial(DispatchMiddleware, handlers=handlers),
     ]
     app = AsyncApp(__name__, middlewares=[stage for stage in stages if stage is not None])
@@ -182,8 +208,41 @@ def build(config: MockConfig | None = None, *, store_class: type[Store] = Store)
     )
     register_error_handlers(app, envelope)
     mock.app = app
+    mock.controls = controls
+    mock.journal = journal
     mock.reset()
     return mock
+
+
+def _not_the_api(documents: dict[str, bytes], path: str) -> bool:
+    """A path that is no part of the API: the docs page, the documents (connexion's /openapi.json too)
+    and the admin API."""
+    return path in documents or path == "/openapi.json" or any(
+        path == prefix or path.startswith(prefix + "/") for prefix in (DOCS_PREFIX, ADMIN_PREFIX))
+
+
+def _workbench(api: Api, store: Store, representation: Representation, fixtures: FixtureReader, clock: Clock,
+               admin: AdminApi) -> tuple[Progress, State]:
+    """The clock, scripted progress, appended items and the state document, with their admin operations."""
+    r = api.kit.resource
+
+    def apply_step(record: Record, step: dict[str, Any], at: float) -> None:
+        record.fields.update(representation.parse(step.get("set", {})))
+        for name in r.children:
+            for raw in step.get(name, []):
+                fixtures.append(record, name, raw, at)
+
+    progress = Progress(store, apply_step, list(r.tenancy), r.id_parameter, clock.now)
+    store.on_insert = progress.created
+    state = State(store, representation, fixtures, clock, progress,
+                  {name: child.id for name, child in r.children.items()})
+    admin.add({name: getattr(owner, name) for owner, names in (
+        (clock, ("get_clock", "advance_clock")),
+        (progress, ("start_progress", "set_new_sessions_progress", "get_progress", "clear_progress")),
+        (state, ("get_state", "put_state"))) for name in names})
+    for name in r.children:
+        admin.add({append_operation(name): partial(admin.append_item, name)})
+    return progress, state
 
 
 def _docs_page(api: Api, admin_doc: dict[str, Any], product_name: str, credentials: tuple[Credential, ...]) -> Any:

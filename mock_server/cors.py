@@ -4,7 +4,10 @@ Any port of http(s)://localhost, 127.0.0.1 and [::1] is allowed by default; `--c
 adds exact origins. The middleware is the outermost stage, so that preflights are answered
 before routing (OPTIONS is not a documented method) and error answers carry the CORS headers
 too: a browser hides the body of an error that lacks them, and the UI could not show it.
-A refused preflight is answered in the envelope (a 400), saying how to allow the origin.
+A refused preflight is answered in the envelope (a 400), saying how to allow the origin; its log
+line says it too, as does the line of any request from a refused origin (served, but hidden from
+the page by the browser). Credentials (cookies, `credentials: "include"`) are allowed for the
+allowed origins, whose own name is then echoed, never `*`.
 """
 
 from __future__ import annotations
@@ -13,17 +16,20 @@ import re
 from collections.abc import Sequence
 from functools import partial
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from .access_log import note
 from .envelope import ApiError, Envelope
+from .validate import UNKNOWN_QUERY_HEADER
 
 LOCAL_ORIGINS = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?"
 # Headers a frontend must be able to read from the mock's answers.
-EXPOSED_HEADERS = ("Retry-After", "WWW-Authenticate", "Allow")
+EXPOSED_HEADERS = ("Retry-After", "WWW-Authenticate", "Allow", UNKNOWN_QUERY_HEADER)
 
 
 class EnvelopedCORSMiddleware(CORSMiddleware):
@@ -34,27 +40,45 @@ class EnvelopedCORSMiddleware(CORSMiddleware):
         self.envelope = envelope
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "OPTIONS":
-            headers = Headers(scope=scope)
-            origin = headers.get("origin")
-            if origin is not None and "access-control-request-method" in headers:
+        if scope["type"] == "http" and "origin" in (headers := Headers(scope=scope)):
+            origin = headers["origin"]
+            if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
                 response = self.preflight_response(request_headers=headers)
                 if response.status_code >= 400:
-                    response = self.refused(origin, headers, scope["path"])
+                    response = self.refused(scope, origin, headers)
                 await response(scope, receive, send)
                 return
+            if not self.is_allowed_origin(origin) and not same_origin(origin, headers.get("host", "")):
+                # Served, but the browser will hide the answer from the page: the log line says why.
+                note(scope, refused_origin_note(origin))
         await super().__call__(scope, receive, send)
 
-
-    def refused(self, origin: str, headers: Headers, path: str) -> Response:
+    def refused(self, scope: Scope, origin: str, headers: Headers) -> Response:
         if not self.is_allowed_origin(origin):
             detail = f"CORS: origin {origin!r} may not call this mock; start it with --cors-origin {origin} to allow it."
+            note(scope, refused_origin_note(origin))
         elif headers.get("access-control-request-private-network") is not None:
             detail = "CORS: a public web page may not call this mock on the private network."
+            note(scope, "refused preflight: a public web page may not call this mock on the private network")
         else:
             detail = "CORS: the preflight asks for a method or headers this mock does not allow."
-        status, body = self.envelope.encode(ApiError(400, detail), path)
+            note(scope, "refused preflight: a method or headers this mock does not allow")
+        status, body = self.envelope.encode(ApiError(400, detail), scope["path"])
         return Response(body, status_code=status, media_type=self.envelope.media_type, headers={"Vary": "Origin"})
+
+
+def refused_origin_note(origin: str) -> str:
+    """How to allow a refused origin, for the log line."""
+    shown = origin[:200]
+    if is_origin(origin):
+        return f"refused origin {shown}: start with --cors-origin {shown.rstrip('/')}"
+    # `null`: a page opened from a file, or a sandboxed frame; no option can allow it.
+    return f"refused origin {shown!r}: serve the page from http://localhost (any port) to call this mock"
+
+
+def same_origin(origin: str, host: str) -> bool:
+    """Whether a page of `origin` is the mock's own (its docs page): no CORS there."""
+    return urlsplit(origin).netloc.lower() == host.strip().lower() != ""
 
 
 def origin_allowed(origin: str, extra_origins: Sequence[str] = ()) -> bool:
@@ -70,7 +94,8 @@ def cors_stage(envelope: Envelope, extra_origins: Sequence[str] = ()) -> Any:
         allow_origin_regex=LOCAL_ORIGINS,
         allow_origins=[origin.rstrip("/") for origin in extra_origins],
         allow_methods=["*"],
-        allow_headers=["*"],
+        allow_headers=["*"],  # with credentials, starlette answers the requested names, never `*`
+        allow_credentials=True,  # fetch(..., {credentials: "include"}) from the allowed origins
         expose_headers=EXPOSED_HEADERS,
     )
 

@@ -52,6 +52,7 @@ class FixtureError(FileError):
         lines = [f"{source}: {where(p['loc'], document, id_member)}: {p['msg']}" for p in problems]
         super().__init__("\n".join(lines))
         self.problems = problems
+        self.first = lines[0] + (f" (and {len(lines) - 1} more)" if len(lines) > 1 else "")
 
 
 class FixtureReader:
@@ -105,20 +106,28 @@ class FixtureReader:
         fields = self.lifecycle.new_record(self.lifecycle.create, tenant, request, created, record_id, first_item=False).fields
         fields.update(given)
         fields[r.updated] = given.get(r.updated) if given.get(r.updated) is not None else created
-        children = {}
-        for name, child in r.children.items():
-            shape = self.representation.children[name]
-            items = []
-            for number, raw in enumerate(entry.get(name, []), start=1):
-                item = {member: shape.defaults[member] for member in shape.members}
-                item.update(self.item_defaults[name])
-                item.update(self.representation.parse(raw, shape))
-                item[child.id] = f"{record_id}-{number}"
-                if item.get(child.created) is None:
-                    item[child.created] = created
-                items.append(item)
-            children[name] = items
+        children = {name: [self.item(record_id, name, raw, number, created)
+                           for number, raw in enumerate(entry.get(name, []), start=1)]
+                    for name in r.children}
         return Record(record_id, tenant, created, fields, children)
+
+    def item(self, record_id: str, name: str, raw: dict[str, Any], number: int, created: float) -> dict[str, Any]:
+        """Item `number` (from 1) of a record's sub-collection `name`, as given; its id is made, its
+        instant defaults to `created`."""
+        child, shape = self.resource.children[name], self.representation.children[name]
+        item = {member: shape.defaults[member] for member in shape.members}
+        item.update(self.item_defaults[name])
+        item.update(self.representation.parse(raw, shape))
+        item[child.id] = f"{record_id}-{number}"
+        if item.get(child.created) is None:
+            item[child.created] = created
+        return item
+
+    def append(self, record: Record, name: str, raw: dict[str, Any], at: float) -> dict[str, Any]:
+        """An item added at the end of a record's sub-collection (a record being changed: a copy)."""
+        items = record.children.setdefault(name, [])
+        items.append(self.item(record.id, name, raw, len(items) + 1, at))
+        return items[-1]
 
     def records(self, document: dict[str, Any]) -> list[Record]:
         """The sessions of a document that has no problems."""

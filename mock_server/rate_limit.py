@@ -1,8 +1,11 @@
-"""Rate limit stage: `--rate-limit 20/s` per token, answering 429 with `Retry-After`.
+"""Rate limit stage: a limit per token, like `20/s`, answering 429 with `Retry-After`.
 
 Each token has a bucket of N requests that refills continuously over the period, so a burst of
-N passes and then requests flow at the limit. It runs after auth (the bucket is the accepted
-token's; an unknown token is a 401 first) and before validation, as a gateway would.
+N passes and then requests flow at the limit. The limit is the runtime controls' (controls.py):
+the API's (`--rate-limit`, then the admin API's), counted across its operations, or an
+operation's own, counted in a bucket of that operation alone. A changed limit starts with full
+buckets; the others keep counting. It runs after auth (the bucket is the accepted token's; an
+unknown token is a 401 first) and before validation, as a gateway would.
 `Retry-After` is whole seconds, rounded up, at least 1.
 """
 
@@ -14,12 +17,16 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .auth import credential_of
 from .envelope import ApiError
 from .route import operation_of
+
+if TYPE_CHECKING:
+    from .controls import Controls
 
 PERIODS = {"s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
 
@@ -33,10 +40,11 @@ class RateLimit:
     @classmethod
     def parse(cls, text: str) -> RateLimit:
         """`20/s`, `100/min`, `1000/h`; ValueError says what is wrong."""
-        match = re.fullmatch(r"\s*(\d+)\s*/\s*([a-z]+)\s*", text)
+        match = re.fullmatch(r"\s*(\d{1,7})\s*/\s*([a-z]+)\s*", text)
         if match is None or match.group(2) not in PERIODS or int(match.group(1)) < 1:
-            raise ValueError(f"rate limit must look like 20/s, 100/min or 1000/h, not {text!r}")
-        return cls(int(match.group(1)), PERIODS[match.group(2)], text.strip())
+            raise ValueError(f"rate limit must look like 20/s, 100/min or 1000/h (at most 7 digits), not {text!r}")
+        requests, unit = int(match.group(1)), match.group(2)
+        return cls(requests, PERIODS[unit], f"{requests}/{unit}")
 
 
 class TokenBuckets:
@@ -60,22 +68,42 @@ class TokenBuckets:
             return (1 - tokens) / per_second
 
 
+class RateLimits:
+    """The buckets of each limit in force: the API's (scope None) and each operation's own."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._scopes: dict[str | None, TokenBuckets] = {}
+
+    def take(self, scope: str | None, limit: RateLimit, key: str) -> float:
+        with self._lock:
+            buckets = self._scopes.get(scope)
+            if buckets is None or buckets.limit != limit:  # a new limit starts with full buckets
+                buckets = self._scopes[scope] = TokenBuckets(limit, self.clock)
+        return buckets.take(key)
+
+
 class RateLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, buckets: TokenBuckets) -> None:
+    def __init__(self, app: ASGIApp, *, controls: Controls, clock: Callable[[], float] = time.monotonic) -> None:
         self.app = app
-        self.buckets = buckets
+        self.controls = controls
+        self.buckets = RateLimits(clock)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and operation_of(scope) is not None:
+        operation = operation_of(scope) if scope["type"] == "http" else None
+        values = self.controls.of(operation.operation_id) if operation is not None else None
+        if values is not None and values.rate_limit is not None:
             credential = credential_of(scope)
             client = scope.get("client")
             key = credential.token if credential else f"client:{client[0] if client else '-'}"
-            wait = self.buckets.take(key)
+            wait = self.buckets.take(values.rate_scope, values.rate_limit, key)
             if wait:
                 seconds = max(1, math.ceil(wait))
+                counted = f"{values.rate_scope} requests" if values.rate_scope else "requests"
                 raise ApiError(
                     429,
-                    f"More than {self.buckets.limit.text} requests with this token; retry in {seconds} s.",
+                    f"More than {values.rate_limit.text} {counted} with this token; retry in {seconds} s.",
                     headers={"Retry-After": str(seconds)},
                 )
         await self.app(scope, receive, send)

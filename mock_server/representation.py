@@ -90,7 +90,10 @@ class Representation:
 
     def of(self, record: Record, *, read: bool) -> dict[str, Any]:
         """The record as the API answers it; outside reads, read-only members are null."""
-        body = self.resource.render(record.fields)
+        # A stored record never changes (a write stores a changed copy): it is rendered once.
+        if record.rendered is None:
+            record.rendered = self.resource.render(record.fields)
+        body = dict(record.rendered)
         if not read:
             for name in self.read_only:
                 body[name] = None

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import jsonschema_rs
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,6 +27,7 @@ from .route import operation_of
 from .validate import MAX_MESSAGE, SPEC_URI, compile_schema
 
 logger = logging.getLogger("mock_server")
+ANSWER = "answer"  # scope state: the JSON value of the answer's body, set by whoever encoded it
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,12 @@ def compile_rules(api: Api, registry: jsonschema_rs.Registry | None = None, uri:
     return rules
 
 
-def problem_with(rule: ResponseRule | None, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> str | None:
-    """What breaks the spec in this answer, or None."""
+NOT_GIVEN = object()
+
+
+def problem_with(rule: ResponseRule | None, status: int, headers: list[tuple[bytes, bytes]], body: bytes,
+                 value: Any = NOT_GIVEN) -> str | None:
+    """What breaks the spec in this answer, or None; `value`: the body's JSON value, when known."""
     if rule is None:
         return f"status {status} is not documented"
     names = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in headers}
@@ -80,7 +86,7 @@ def problem_with(rule: ResponseRule | None, status: int, headers: list[tuple[byt
     if validator is None:
         return None
     try:
-        document = json.loads(body)
+        document = json.loads(body) if value is NOT_GIVEN else value
     except ValueError as exc:
         return f"the body is not JSON: {exc}"
     error = next(validator.iter_errors(document), None)
@@ -117,7 +123,9 @@ class ResponseValidationMiddleware:
                 return
             body = b"".join(chunks)
             status = start["status"]
-            problem = problem_with(rules.get(status), status, start.get("headers", []), body)
+            # The dispatch stage leaves the JSON value it encoded (ANSWER): no need to decode it again.
+            problem = problem_with(rules.get(status), status, start.get("headers", []), body,
+                                   scope["state"].get(ANSWER, NOT_GIVEN))
             if problem is not None:
                 logger.error("%s answered %s against the spec: %s", operation.operation_id, status, problem)
                 raise ApiError(500, f"The mock's answer to {operation.operation_id} broke the spec ({problem}); see its log.")

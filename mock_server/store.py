@@ -67,6 +67,7 @@ class Record:
     fields: dict[str, Any]  # representation members; instants as epoch seconds (float)
     children: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     text: int = field(default=-1, compare=False, repr=False)  # characters of text it holds (see record_text)
+    rendered: dict[str, Any] | None = field(default=None, compare=False, repr=False)  # see Representation.of
 
     def sort_key(self) -> Key:
         return (self.created, self.id)
@@ -175,6 +176,7 @@ class Store:
         self.filter_values = filter_values
         self.limits = limits or StoreLimits()
         self.clock = clock
+        self.on_insert: Callable[[Record], None] | None = None  # told of each record `insert` adds
 
     def now(self) -> float:
         return self.clock()
@@ -244,7 +246,9 @@ class Store:
                 raise Taken(record.id, record.tenant)
             self._check_room(record, None)
             self._insert(record)
-            return record
+        if self.on_insert is not None:  # outside the lock: the observer may take locks of its own
+            self.on_insert(record)
+        return record
 
     def apply(self, tenant: Tenant, record_id: str, change: Callable[[Record, float], None]) -> Record:
         """Run `change(copy, now)` and store its result whole, or nothing if it raises or a limit

@@ -6,6 +6,11 @@ It takes the place of connexion's request validation to follow the contract's pr
 in one 422, each with a `loc`. Schemas are those of the 3.1 document itself (JSON Schema
 2020-12), compiled once per operation at start-up with jsonschema-rs, whose `pattern` follows
 ECMA-262 as OpenAPI implies (`$` does not match before a trailing newline, unlike Python's `re`).
+
+Query parameters the operation does not document are ignored, as the contract says, but not
+silently: the log line and the `X-Mock-Unknown-Query` header of the answer name them (with a hint
+where a name looks like a list in another client's format, `tags[]` for `tags`), so that a UI
+whose filter seems to do nothing has a clue. `--strict` makes them 422 errors, located.
 """
 
 from __future__ import annotations
@@ -17,10 +22,11 @@ from typing import Any
 from urllib.parse import parse_qsl, quote
 
 import jsonschema_rs
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api_model import Api, Operation
 
+from .access_log import note
 from .envelope import ApiError, field_error
 from .request_body import DEFAULT_MAX_BODY_BYTES, MISSING, read_json_body, replay
 from .route import operation_of
@@ -44,6 +50,11 @@ def _coerce(value: str, schema: dict[str, Any]) -> Any:
         return {"true": True, "false": False}.get(value, value)
     return value
 
+
+UNKNOWN_QUERY_HEADER = "X-Mock-Unknown-Query"  # names the ignored query parameters on the answer
+MAX_SHOWN_NAME = 64
+MAX_SHOWN_NAMES = 10
+SHOWN_NAME_CHARACTERS = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in ",%")  # a comma separates names
 
 MAX_MESSAGE = 300  # a message quotes the offending value: keep a 100 000-character prompt out of it
 
@@ -85,12 +96,11 @@ class OperationValidator:
             (parameter, compile_schema(registry, uri, parameter.schema_pointer)) for parameter in operation.parameters
         ]
         self.body = compile_schema(registry, uri, operation.body_pointer) if operation.body_pointer else None
+        self.query_schemas = {p.name: p.schema for p in operation.parameters if p.location == "query"}
 
-    def read_parameters(self, scope: Scope) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    def read_parameters(self, scope: Scope, query: dict[str, list[str]] | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The parameters as their schema types (absent ones at their default), and every error."""
-        query: dict[str, list[str]] = {}
-        for key, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
-            query.setdefault(key, []).append(value)
+        query = query_of(scope) if query is None else query
         headers: dict[str, str] | None = None
         arguments: dict[str, Any] = {}
         errors: list[dict[str, Any]] = []
@@ -123,6 +133,26 @@ class OperationValidator:
             arguments[name] = value
         return arguments, errors
 
+    def unknown_query(self, query: dict[str, list[str]]) -> list[str]:
+        """The query parameters the operation does not document."""
+        return [name for name in query if name not in self.query_schemas]
+
+    def hint(self, name: str) -> str | None:
+        """What the client probably meant by an unknown query parameter: `tags[]=x` (the bracket
+        format of axios, qs, PHP) or `tags[0]=x` for a list parameter, `Tags` for `tags`."""
+        bracketed = re.fullmatch(r"(.+?)\[[^\]]*\]", name)
+        base = bracketed.group(1) if bracketed else name
+        known = next((k for k in self.query_schemas if k == base or k.lower() == base.lower()), None)
+        if known is None:
+            return None
+        if bracketed and self.query_schemas[known].get("type") == "array":
+            return f"a list is sent as {known}=a&{known}=b"
+        return f"did you mean {known}?"
+
+    def unknown_error(self, name: str) -> dict[str, Any]:
+        hint = self.hint(name)
+        return field_error(["query", name], f"Unknown query parameter{f'; {hint}' if hint else ''}", "extra_forbidden")
+
     def body_errors(self, body: Any) -> list[dict[str, Any]]:
         if self.body is None:
             return []
@@ -131,6 +161,20 @@ class OperationValidator:
                 return [field_error(["body"], "A JSON request body is required", "missing")]
             return []
         return schema_errors(self.body, body, ["body"])
+
+
+def query_of(scope: Scope) -> dict[str, list[str]]:
+    """The query string's values by name, in order."""
+    query: dict[str, list[str]] = {}
+    for key, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
+        query.setdefault(key, []).append(value)
+    return query
+
+
+def shown_name(name: str) -> str:
+    """A query parameter's name fit for a log line or a header: escaped as on the wire, and short."""
+    shown = quote(name[:MAX_SHOWN_NAME], safe=SHOWN_NAME_CHARACTERS)
+    return shown if len(name) <= MAX_SHOWN_NAME else shown + "..."
 
 
 def compile_schema(registry: jsonschema_rs.Registry, uri: str, pointer: str) -> jsonschema_rs.Draft202012Validator:
@@ -152,16 +196,20 @@ CursorCheck = Callable[[Operation, dict[str, Any], dict[str, Any]], list[dict[st
 
 class RequestValidationMiddleware:
     def __init__(self, app: ASGIApp, *, validators: dict[str, OperationValidator],
-                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, cursor_errors: CursorCheck | None = None) -> None:
+                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, cursor_errors: CursorCheck | None = None,
+                 strict: bool = False) -> None:
         self.app = app
         self.validators = validators
         self.max_body_bytes = max_body_bytes
+        # The contract ignores unknown query parameters; strict, they are 422 errors like the others.
+        self.strict = strict
         # A cursor is valid only if this list issued it, which no schema says: when the request has
         # other errors, the list's own check adds the cursor's, so that one 422 names them all.
         self.cursor_errors = cursor_errors
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         operation = operation_of(scope) if scope["type"] == "http" else None
+        unknown_header: dict[str, str] = {}
         if operation is not None:
             validator = self.validators[operation.operation_id]
             body: Any = MISSING
@@ -172,7 +220,13 @@ class RequestValidationMiddleware:
                 body, errors = read.value, read.errors
                 if body is not MISSING:
                     scope.setdefault("state", {})["body"] = body
-            arguments, parameter_errors = validator.read_parameters(scope)
+            query = query_of(scope)
+            arguments, parameter_errors = validator.read_parameters(scope, query)
+            unknown = validator.unknown_query(query)
+            if unknown:
+                unknown_header = self.report_unknown(scope, validator, unknown)
+                if self.strict:
+                    parameter_errors += [validator.unknown_error(name) for name in unknown]
             # Strings that are no Unicode text are reported alone: the schema validator cannot read them.
             errors = parameter_errors + (errors or validator.body_errors(body))
             if errors and self.cursor_errors is not None and not any(e["loc"][:1] == ["path"] for e in errors):
@@ -183,5 +237,28 @@ class RequestValidationMiddleware:
             scope.setdefault("state", {})["arguments"] = arguments
             if errors:
                 summary = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors[:3])
-                raise ApiError(422, f"The request is invalid: {summary}.", errors=errors)
-        await self.app(scope, receive, send)
+                raise ApiError(422, f"The request is invalid: {summary}.", errors=errors, headers=dict(unknown_header))
+        if not unknown_header:
+            await self.app(scope, receive, send)
+            return
+        # The answer names the ignored parameters, whichever stage gives it (an error is rendered outside).
+        async def send_with_header(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []),
+                                      (UNKNOWN_QUERY_HEADER.lower().encode(), unknown_header[UNKNOWN_QUERY_HEADER].encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_header)
+        except ApiError as error:
+            error.headers = {**error.headers, **unknown_header}
+            raise
+
+    @staticmethod
+    def report_unknown(scope: Scope, validator: OperationValidator, unknown: list[str]) -> dict[str, str]:
+        """Note the unknown parameters for the log line; the header that names them on the answer."""
+        shown = [shown_name(name) for name in unknown[:MAX_SHOWN_NAMES]]
+        more = f" and {len(unknown) - MAX_SHOWN_NAMES} more" if len(unknown) > MAX_SHOWN_NAMES else ""
+        hints = [f"{name} ({hint})" if (hint := validator.hint(raw)) else name for name, raw in zip(shown, unknown)]
+        note(scope, f"unknown query: {', '.join(hints)}{more}")
+        return {UNKNOWN_QUERY_HEADER: ",".join(shown) + (",..." if more else "")}

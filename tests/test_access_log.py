@@ -13,7 +13,7 @@ import pytest
 
 from conftest import ADMIN, SESSIONS, free_port
 from mock_server import MockConfig, build
-from mock_server.access_log import AccessLogMiddleware, log_line, printable
+from mock_server.access_log import AccessLogMiddleware, log_line, note, printable
 
 LINE = re.compile(r"^(?P<method>[A-Z]+) (?P<target>\S+) (?P<status>\d{3}|-) (?P<ms>\d+\.\d)ms$")
 
@@ -84,3 +84,10 @@ def test_a_request_cannot_write_a_line_of_its_own(raw_path, shown):
 
 def test_unprintable_characters_are_escaped():
     assert printable("a\nb\x1b[31m\u202e") == "a\\nb\\x1b[31m\\u202e"
+
+
+def test_the_stages_notes_follow_on_the_same_line_escaped():
+    scope = {"method": "GET", "path": "/x", "query_string": b"", "state": {}}
+    note(scope, "refused origin http://a\n.test")
+    note(scope, "unknown query: b")
+    assert log_line(scope, 200, 0.001) == "GET /x 200 1.0ms refused origin http://a\\n.test; unknown query: b\n"

@@ -32,16 +32,26 @@ def test_reset_reads_the_fixtures_file_again(tmp_path):
         assert client.post("/_mock/reset").json() == {"sessions": 2}
 
 
-def test_reset_with_a_fixtures_file_broken_since_start_says_so_and_changes_nothing(tmp_path):
+@pytest.mark.parametrize(("broken", "loc", "named"), [
+    ("sessions: [{session_id: devin-one1}, {session_id: devin-two2, status: asleep}]\n",
+     ["fixtures", "sessions", 1, "status"], "sessions[1] (devin-two2).status"),
+    ("sessions: [\n", ["fixtures"], "not valid YAML"),
+])
+def test_reset_with_a_fixtures_file_broken_since_start_names_the_entry_and_changes_nothing(tmp_path, broken, loc,
+                                                                                          named):
     path = tmp_path / "f.yaml"
     path.write_text("sessions: [{session_id: devin-one1}]\n")
     mock = build(MockConfig(fixtures=path))
-    path.write_text("sessions: [{session_id: devin-one1, status: asleep}]\n")
     with mock.app.test_client() as client:
+        assert client.patch(f"/_mock{SESSIONS}/devin-one1", json={"title": "changed since"}).status_code == 200
+        path.write_text(broken)
         response = client.post("/_mock/reset")
-        assert response.status_code == 500 and response.headers["content-type"] == "application/problem+json"
-        assert str(path) in response.json()["detail"] and "unchanged" in response.json()["detail"]
-        assert [s["session_id"] for s in client.get(SESSIONS, headers=ADMIN).json()["items"]] == ["devin-one1"]
+        assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
+        problem = response.json()
+        assert str(path) in problem["detail"] and named in problem["detail"] and "unchanged" in problem["detail"]
+        assert problem["errors"][0]["loc"] == loc
+        (session,) = client.get(SESSIONS, headers=ADMIN).json()["items"]
+        assert session["session_id"] == "devin-one1" and session["title"] == "changed since"
 
 
 def test_the_state_patch_leaves_the_update_instant_to_the_mock(client):

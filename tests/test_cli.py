@@ -61,6 +61,32 @@ def test_bad_input_is_one_readable_line(args, message):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(("edit", "message"), [
+    (("schema: SessionResponse", "schema: Nope"), "x-kit.resource.schema: no schema 'Nope'"),
+    (("$ref: '#/components/schemas/CreateSessionRequest'", "$ref: '#/components/schemas/Missing'"),
+     "the $ref '#/components/schemas/Missing' at paths./v3/organizations/{org_id}/sessions.post.requestBody"),
+    (("openapi: 3.1.0", "openapi: 3.0.3"), "is not an OpenAPI 3.1 document"),
+])
+def test_a_spec_that_cannot_be_served_is_one_readable_line(tmp_path, edit, message):
+    """A document edited by hand: whatever is wrong, one line that says where, no traceback."""
+    from api_model import APIS
+
+    spec = tmp_path / "openapi.yaml"
+    spec.write_text(APIS["v3"].read_text().replace(*edit, 1))
+    result = run_cli("--spec", str(spec))
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
+
+
+def test_the_banner_counts_what_reset_reloads():
+    port = free_port()
+    with running("--port", str(port)) as (_, banner):
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/_mock/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            reloaded = json.load(response)["sessions"]
+        assert f": {reloaded} sessions in 2 tenants (org-mock, org-other)" in banner, banner
+
+
 @pytest.mark.parametrize(("content", "message"), [
     ("tokens: [a, b]\n", "expected a non-empty 'tokens:' mapping"),
     ("tokens:\n  cog_x: {org: org-a, permissions: [Root]}\n", "grants (permissions) must be a list"),

@@ -75,3 +75,30 @@ def test_cli_option_is_repeatable_and_checked(capsys):
     with pytest.raises(SystemExit):
         parser().parse_args(["--cors-origin", "localhost:3000"])
     assert "origin looks like" in capsys.readouterr().err
+
+
+def test_credentials_are_allowed_for_an_allowed_origin(client):
+    origin = "http://localhost:5173"
+    allowed = preflight(client, origin)
+    assert allowed.headers["access-control-allow-credentials"] == "true"
+    assert allowed.headers["access-control-allow-origin"] == origin  # never `*` with credentials
+    assert "authorization" in allowed.headers["access-control-allow-headers"].lower()  # named, not `*`
+    answer = client.get(SESSIONS, headers={**ADMIN, "Origin": origin, "Cookie": "theme=dark"})
+    assert answer.headers["access-control-allow-credentials"] == "true"
+    assert answer.headers["access-control-allow-origin"] == origin
+
+
+def test_a_refused_origin_s_log_line_says_how_to_allow_it(capsys):
+    with build(MockConfig(log_requests=True, allowed_hosts=("testserver", "mock.test"))).app.test_client() as client:
+        preflight(client, "https://app.example.test:3000")
+        client.get(SESSIONS, headers={**ADMIN, "Origin": "https://app.example.test:3000"})
+        client.get(SESSIONS, headers={**ADMIN, "Origin": "null"})
+        client.get(SESSIONS, headers={**ADMIN, "Origin": "http://localhost:5173"})
+        client.get(SESSIONS, headers={**ADMIN, "Origin": "http://mock.test:8080", "Host": "mock.test:8080"})  # its docs page
+    refused_preflight, refused_get, file_page, allowed, same_origin = capsys.readouterr().out.splitlines()
+    fix = "refused origin https://app.example.test:3000: start with --cors-origin https://app.example.test:3000"
+    assert refused_preflight.startswith(f"OPTIONS {SESSIONS} 400 ") and refused_preflight.endswith(fix)
+    assert refused_get.startswith(f"GET {SESSIONS} 200 ") and refused_get.endswith(fix)
+    assert file_page.endswith("refused origin 'null': serve the page from http://localhost (any port) to call this mock")
+    assert same_origin.startswith(f"GET {SESSIONS} 200 ") and same_origin.endswith("ms")
+    assert allowed.startswith(f"GET {SESSIONS} 200 ") and allowed.endswith("ms")

@@ -22,7 +22,7 @@ def test_latency_parses_a_value_or_a_range():
     assert Latency.parse("50-300") == Latency(50, 300)
 
 
-@pytest.mark.parametrize("text", ["fast", "300-50", "-5", "5-"])
+@pytest.mark.parametrize("text", ["fast", "300-50", "-5", "5-", "60001", "nan", "inf"])
 def test_bad_latency_is_refused_with_the_reason(text):
     with pytest.raises(ValueError, match="latency"):
         Latency.parse(text)
@@ -86,6 +86,15 @@ def test_a_fault_changes_nothing(new_session):
     with mock.app.test_client() as client:
         assert client.post(f"{SESSIONS}/{session.id}/archive", headers=ADMIN).status_code >= 500
     assert mock.store.get(("org-mock",), session.id).fields["is_archived"] is False
+
+
+def test_a_fault_after_the_request_lets_its_write_happen():
+    mock = build(MockConfig(fault_rate=1.0, fault_timing="after"))
+    session = mock.store.list(("org-mock",), [("archived", False)])[0]
+    with mock.app.test_client() as client:
+        response = client.post(f"{SESSIONS}/{session.id}/archive", headers=ADMIN)
+        assert response.status_code in (500, 502, 504) and "carried out" in response.json()["detail"]
+    assert mock.store.get(("org-mock",), session.id).fields["is_archived"] is True
 
 
 def test_cli_options_reach_the_config():

@@ -7,7 +7,7 @@ import pytest
 from conftest import ADMIN, OTHER, SESSIONS, VIEWER
 from mock_server import MockConfig, build
 from mock_server.cli import parser
-from mock_server.rate_limit import RateLimit, TokenBuckets
+from mock_server.rate_limit import RateLimit, RateLimits, TokenBuckets
 
 
 class Clock:
@@ -39,6 +39,21 @@ def test_a_bucket_allows_a_burst_then_refills_at_the_rate():
     clock.now = 0.25
     assert buckets.take("t") == 0
     assert buckets.take("t") > 0
+
+
+def test_a_limit_is_written_plainly():
+    assert RateLimit.parse(" 20 / s ").text == "20/s"
+    with pytest.raises(ValueError, match="rate limit"):
+        RateLimit.parse("12345678/s")  # past what the admin document takes
+
+
+def test_a_changed_limit_starts_with_full_buckets_and_others_keep_counting():
+    limits = RateLimits(Clock())
+    two, one = RateLimit.parse("2/min"), RateLimit.parse("1/min")
+    assert [limits.take(None, two, "t") for _ in range(2)] == [0, 0] and limits.take(None, two, "t") > 0
+    assert limits.take("get_session", one, "t") == 0  # an operation's own bucket
+    assert limits.take(None, one, "t") == 0  # the API's limit changed: a full bucket
+    assert limits.take(None, one, "t") > 0 and limits.take("get_session", one, "t") > 0
 
 
 def test_over_the_limit_is_429_with_retry_after():
