@@ -10,7 +10,6 @@ goes through them (with the `--admin-token`, when there is one, typed into the p
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 from string import Template
 from typing import Any
@@ -20,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api_model import Api, properties, schema
 
 from .admin_document import PREFIX
+from .documents import NO_CACHE, script_json, send_content
 
 ASSETS = Path(__file__).parent / "assets"
 FILES = {"dashboard.js": b"text/javascript; charset=utf-8", "dashboard.css": b"text/css; charset=utf-8"}
@@ -46,10 +46,8 @@ def page(api: Api, admin_token_required: bool) -> bytes:
         "operations": list(api.operations),
         "tokenRequired": admin_token_required,
     }
-    # JSON inside <script>: no "<" may start a tag that closes the element.
-    script = json.dumps(config).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     template = Template((ASSETS / "dashboard.html").read_text(encoding="utf-8"))
-    return template.substitute(title=html.escape(config["title"]), config=script).encode()
+    return template.substitute(title=html.escape(config["title"]), config=script_json(config)).encode()
 
 
 class DashboardMiddleware:
@@ -65,8 +63,4 @@ class DashboardMiddleware:
         if found is None:
             await self.app(scope, receive, send)
             return
-        media_type, content = found
-        headers = [(b"content-type", media_type), (b"content-length", str(len(content)).encode()),
-                   (b"cache-control", b"no-cache")]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": content if scope["method"] == "GET" else b""})
+        await send_content(scope, send, *found, NO_CACHE)

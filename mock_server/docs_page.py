@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import importlib.util
-import json
 import re
 from pathlib import Path
 from string import Template
@@ -21,6 +20,8 @@ import yaml
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api_model import Credential
+
+from .documents import NO_CACHE, script_json, send_content
 
 PREFIX = "/docs"
 PAGE = Path(__file__).parent / "assets" / "docs.html"
@@ -63,8 +64,7 @@ def page(title: str, documents: list[dict[str, str]], credentials: tuple[Credent
         token=html.escape(config["token"] or ""),
         rows=rows,
         document=html.escape(documents[0]["raw"]),
-        # JSON inside <script>: no "<" may start a tag that closes the element.
-        config=json.dumps(config).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"),
+        config=script_json(config),
     ).encode()
 
 
@@ -93,10 +93,7 @@ class DocsPageMiddleware:
                 SERVER_SLOT.encode(), self.server_url(scope).encode())
         else:
             media_type, content = self.files[path]
-        headers = [(b"content-type", media_type), (b"content-length", str(len(content)).encode()),
-                   (b"cache-control", b"no-cache")]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": content if scope["method"] == "GET" else b""})
+        await send_content(scope, send, media_type, content, NO_CACHE)
 
     @staticmethod
     def server_url(scope: Scope) -> str:

@@ -3,14 +3,32 @@ schemathesis, Prism): `/openapi.yaml` and `/_mock/openapi.yaml` (the product API
 `/_mock/admin.yaml` (the admin API, whose `$ref`s to `openapi.yaml` resolve next to it).
 
 connexion serves its 3.0.3 view of the product document at `/openapi.json`, for tools that read
-only 3.0; the docs page (docs_page.py) reads the 3.1 documents.
+only 3.0; the docs page (docs_page.py) reads the 3.1 documents. The pages (the docs page, the
+dashboard) send their files and embed their settings with the helpers here.
 """
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 YAML = b"application/yaml"
+NO_CACHE = [(b"cache-control", b"no-cache")]  # pages and their assets: a new mock version shows at once
+
+
+def script_json(value: Any) -> str:
+    """`value` as JSON to put inside a page's <script>: no "<" may start a tag that closes it."""
+    return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+async def send_content(scope: Scope, send: Send, media_type: bytes, content: bytes,
+                       headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    """A 200 carrying `content` (its headers only, for HEAD): the documents, the pages and their assets."""
+    start = [(b"content-type", media_type), (b"content-length", str(len(content)).encode()), *(headers or [])]
+    await send({"type": "http.response.start", "status": 200, "headers": start})
+    await send({"type": "http.response.body", "body": content if scope["method"] == "GET" else b""})
 
 
 class DocumentsMiddleware:
@@ -23,6 +41,4 @@ class DocumentsMiddleware:
         if content is None or scope["method"] not in ("GET", "HEAD"):
             await self.app(scope, receive, send)
             return
-        headers = [(b"content-type", YAML), (b"content-length", str(len(content)).encode())]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": content if scope["method"] == "GET" else b""})
+        await send_content(scope, send, YAML, content)
