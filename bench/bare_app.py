@@ -1,39 +1,42 @@
-"""The baseline: a bare Starlette app answering get, list and archive with fixed JSON bodies.
+"""The baseline: a bare Starlette app giving each operation a fixed answer.
 
-`bench/run.py` captures the bodies from a running mock and passes their file in BENCH_BODIES,
-so both servers send the same bytes; the difference is everything the mock does per request.
+`bench/run.py` records the mock's answer to each operation's request and passes them in the file
+named by BENCH_ANSWERS (`write_answers` there: a list of {method, path, status, body}, `path` a
+template such as `/sessions/{id}`, `body` None for none), so both servers send the same bytes; the difference is everything the mock
+does per request. The bodies are encoded once, at start: the baseline is the framework's floor.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections import defaultdict
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 from starlette.routing import Route
 
-with open(os.environ["BENCH_BODIES"], encoding="utf-8") as file:
-    BODIES = json.load(file)
+
+def fixed(status: int, body: Any) -> Response:
+    if body is None:
+        return Response(status_code=status)
+    return Response(json.dumps(body).encode(), status_code=status, media_type="application/json")
 
 
-async def list_sessions(request: Request) -> JSONResponse:
-    return JSONResponse(BODIES["list"])
+def routes(answers: list[dict[str, Any]]) -> list[Route]:
+    by_path: dict[str, dict[str, Response]] = defaultdict(dict)
+    for answer in answers:
+        by_path[answer["path"]][answer["method"].upper()] = fixed(answer["status"], answer["body"])
+
+    def endpoint(responses: dict[str, Response]):
+        async def answer(request: Request) -> Response:
+            return responses[request.method]
+        return answer
+
+    return [Route(path, endpoint(responses), methods=list(responses)) for path, responses in by_path.items()]
 
 
-async def get_session(request: Request) -> JSONResponse:
-    return JSONResponse(BODIES["get"])
-
-
-async def archive_session(request: Request) -> JSONResponse:
-    return JSONResponse(BODIES["archive"])
-
-
-app = Starlette(
-    routes=[
-        Route("/v3/organizations/{org_id}/sessions", list_sessions, methods=["GET"]),
-        Route("/v3/organizations/{org_id}/sessions/{devin_id}", get_session, methods=["GET"]),
-        Route("/v3/organizations/{org_id}/sessions/{devin_id}/archive", archive_session, methods=["POST"]),
-    ]
-)
+with open(os.environ["BENCH_ANSWERS"], encoding="utf-8") as file:
+    app = Starlette(routes=routes(json.load(file)))

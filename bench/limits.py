@@ -34,6 +34,7 @@ from bench.run import (  # noqa: E402
     run_wrk,
     serve,
     wrk_command,
+    write_answers,
 )
 
 SESSIONS = 100_000
@@ -164,11 +165,11 @@ def main(argv: list[str] | None = None) -> int:
                 r = run_wrk(url, "GET", args.seconds, 1, scratch)
                 print(f"| {name} | {r.requests_per_s:.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | {r.max_ms:.2f} |", flush=True)
             bare_port = free_port()
-            (scratch / "bodies.json").write_text(json.dumps({"list": first_page, "get": first_page["items"][0],
-                                                             "archive": first_page["items"][0]}))
+            write_answers(scratch / "answers.json", [{"method": "GET", "path": "/v3/organizations/{org_id}/sessions",
+                                                      "status": 200, "body": first_page}])
             bare = [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--port", str(bare_port), "--workers", "1",
                     "--no-access-log", "--log-level", "warning"]
-            with serve(bare, bare_port, env={"BENCH_BODIES": str(scratch / "bodies.json")}) as bare_base:
+            with serve(bare, bare_port, env={"BENCH_ANSWERS": str(scratch / "answers.json")}) as bare_base:
                 url = f"{bare_base}/v3/organizations/{ORG}/sessions"
                 run_wrk(url, "GET", 1, 1, scratch)
                 r = run_wrk(url, "GET", args.seconds, 1, scratch)

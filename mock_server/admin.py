@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +32,7 @@ from .envelope import ApiError, field_error
 from .fixtures import FixtureError, FixtureReader
 from .handlers import Handlers
 from .hosts import host_name
+from .json_body import json_bytes
 from .request_body import DEFAULT_MAX_BODY_BYTES, content_type
 from .response_validation import ResponseRule, ResponseValidationMiddleware
 from .route import RouteMiddleware, operation_of
@@ -152,7 +152,7 @@ class AdminEndpoint:
         # The parameters: the path's, and the query's as the validate stage read them (defaults included).
         parameters = {**scope["state"].get("arguments", {}), **scope["path_params"]}
         result = await asyncio.to_thread(call, operation, parameters, scope["state"].get("body"))
-        body = json.dumps(result).encode()
+        body = json_bytes(result)
         await send({
             "type": "http.response.start",
             "status": 200,

@@ -7,9 +7,9 @@ strike).
 Every stage of the pipeline is this package's own middleware, in the order the contract fixes,
 and each reads what it needs from the API's document and declaration: the same code serves any
 API the kit has a spec for. connexion keeps what it does well around them: the error-handler
-plumbing that renders the envelope, a 3.0.3 view of the spec at /openapi.json (for tools that read
-only 3.0) and the lifespan. Outside it all, the access log, the journal, latency and CORS
-(outermost, so they see every answer, errors included); before routing, the documents, the docs
+plumbing that renders the envelope, and the lifespan. Outside it all, the access log, the journal,
+latency and CORS (outermost, so they see every answer, errors included); before routing, the
+documents (the 3.1 files, and a 3.0.3 view at /openapi.json for tools that read only 3.0), the docs
 page (/docs/, Swagger UI 5 over the 3.1 documents), the dashboard and the admin API (/_mock/),
 which are not API operations.
 """
@@ -17,6 +17,7 @@ which are not API operations.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -28,8 +29,6 @@ from connexion import AsyncApp
 from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
-from connexion.middleware.swagger_ui import SwaggerUIMiddleware
-from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 
 from api_model import (
@@ -64,6 +63,7 @@ from .fixtures import FixtureReader
 from .handlers import Handlers
 from .hosts import LOOPBACK_HOSTS, TEST_CLIENT_HOST, HostMiddleware
 from .journal import JOURNAL_SIZE, Journal, JournalMiddleware
+from .json_body import json_bytes
 from .prefer import PreferMiddleware
 from .progress import Progress, ProgressMiddleware
 from .rate_limit import RateLimit, RateLimitMiddleware
@@ -166,24 +166,27 @@ def build(config: MockConfig | None = None, *, store_class: type[Store] = Store)
     journal = Journal(config.journal_size, secrets=(config.admin.token,))
     admin.add(journal.admin_operations())
     product_document = Path(config.spec_path).read_bytes()
+    openapi30 = to_openapi30(api.document)
     documents = {
         "/openapi.yaml": product_document,
         f"{ADMIN_PREFIX}/{product_name}": product_document,
         f"{ADMIN_PREFIX}/admin.yaml": yaml.safe_dump(admin_doc, sort_keys=False, allow_unicode=True).encode(),
+        # The 3.0.3 view, for tools that read only 3.0; its server is wherever it was read from.
+        "/openapi.json": json_bytes({**openapi30, "servers": [{"url": ""}]}),
     }
     docs_page = _docs_page(api, admin_doc, product_name, credentials)
     no_route = api.kit.errors["no-route"]
+    not_the_api = _not_the_api(documents)
     stages: list[Any] = [
         partial(AccessLogMiddleware) if config.log_requests else None,
-        partial(JournalMiddleware, journal=journal, skip=partial(_not_the_api, documents)) if config.journal_size else None,
-        partial(LatencyMiddleware, controls=controls, rng=rng, exempt=partial(_not_the_api, documents)),
+        partial(JournalMiddleware, journal=journal, skip=not_the_api) if config.journal_size else None,
+        partial(LatencyMiddleware, controls=controls, rng=rng, exempt=not_the_api),
         cors_stage(envelope, config.cors_origins),
         ServerErrorMiddleware,
         ExceptionMiddleware,
         partial(HostMiddleware, allowed=config.allowed_hosts),
         partial(DocumentsMiddleware, documents=documents),
         docs_page,
-        SwaggerUIMiddleware,
         partial(DashboardMiddleware, page=dashboard_page(api, config.admin.token is not None)),
         partial(AdminMiddleware, api=admin, spec=admin_api, access=config.admin, max_body_bytes=config.max_body_bytes,
                 validators=compile_validators(admin_api, registry, ADMIN_URI), not_found_type=no_route,
@@ -202,9 +205,8 @@ def build(config: MockConfig | None = None, *, store_class: type[Store] = Store)
     ]
     app = AsyncApp(__name__, middlewares=[stage for stage in stages if stage is not None])
     app.add_api(
-        to_openapi30(api.document),
+        openapi30,
         resolver=Resolver(function_resolver=lambda operation_id: _not_dispatched),
-        swagger_ui_options=SwaggerUIOptions(swagger_ui=False),
     )
     register_error_handlers(app, envelope)
     mock.app = app
@@ -214,11 +216,11 @@ def build(config: MockConfig | None = None, *, store_class: type[Store] = Store)
     return mock
 
 
-def _not_the_api(documents: dict[str, bytes], path: str) -> bool:
-    """A path that is no part of the API: the docs page, the documents (connexion's /openapi.json too)
-    and the admin API."""
-    return path in documents or path == "/openapi.json" or any(
-        path == prefix or path.startswith(prefix + "/") for prefix in (DOCS_PREFIX, ADMIN_PREFIX))
+def _not_the_api(documents: dict[str, bytes]) -> Callable[[str], bool]:
+    """Whether a path is no part of the API: the docs page, the documents and the admin API."""
+    exact = frozenset((*documents, DOCS_PREFIX, ADMIN_PREFIX))
+    under = (DOCS_PREFIX + "/", ADMIN_PREFIX + "/")
+    return lambda path: path in exact or path.startswith(under)
 
 
 def _workbench(api: Api, store: Store, representation: Representation, fixtures: FixtureReader, clock: Clock,

@@ -23,7 +23,7 @@ from .journal import JOURNAL_SIZE
 from .rate_limit import RateLimit
 from .request_body import DEFAULT_MAX_BODY_BYTES
 from .seed import tenants_of
-from .server import listen, make_server, url_of
+from .server import listen, make_server, tune_collector, url_of
 from .state import read_state_file, write_state_file
 from .store import StoreLimits
 
@@ -257,6 +257,7 @@ def main(argv: list[str] | None = None) -> None:
     # uvicorn stops gracefully on SIGINT and SIGTERM, then raises the signal again: SIGTERM too ends
     # here, as Ctrl-C does, so that the state is saved when a process manager stops the mock.
     signal.signal(signal.SIGTERM, _interrupt)
+    tune_collector()
     try:
         make_server(mock.app, **mock.serve_options()).run(sockets=[sock])
     except KeyboardInterrupt:

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from .access_log import note
 from .envelope import ApiError, Envelope
@@ -40,6 +40,11 @@ class EnvelopedCORSMiddleware(CORSMiddleware):
         self.envelope = envelope
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not any(name == b"origin" for name, _ in scope["headers"]):
+            # Not from a page: nothing to allow, but the answer varies by Origin all the same (what
+            # starlette adds, without its per-answer header parsing, a tenth of a list's time).
+            await self.app(scope, receive, partial(send_varying_by_origin, send))
+            return
         if scope["type"] == "http" and "origin" in (headers := Headers(scope=scope)):
             origin = headers["origin"]
             if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
@@ -65,6 +70,16 @@ class EnvelopedCORSMiddleware(CORSMiddleware):
             note(scope, "refused preflight: a method or headers this mock does not allow")
         status, body = self.envelope.encode(ApiError(400, detail), scope["path"])
         return Response(body, status_code=status, media_type=self.envelope.media_type, headers={"Vary": "Origin"})
+
+
+async def send_varying_by_origin(send: Send, message: Message) -> None:
+    if message["type"] == "http.response.start":
+        headers = list(message.get("headers", ()))
+        vary = [value for name, value in headers if name.lower() == b"vary"]
+        if vary:
+            headers = [(name, value) for name, value in headers if name.lower() != b"vary"]
+        message["headers"] = [*headers, (b"vary", b", ".join([*vary, b"Origin"]))]
+    await send(message)
 
 
 def refused_origin_note(origin: str) -> str:

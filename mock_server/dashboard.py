@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 from pathlib import Path
 from string import Template
-from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 

@@ -9,13 +9,11 @@ requests/s here).
 
 from __future__ import annotations
 
-import json
-
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .auth import credential_of
 from .handlers import Handlers
-from .response_validation import ANSWER
+from .json_body import json_bytes
 from .route import operation_of
 
 JSON = b"application/json"
@@ -33,8 +31,7 @@ class DispatchMiddleware:
             return
         state = scope["state"]
         status, body = await self.handlers(operation, state.get("arguments", {}), state.get("body"), credential_of(scope))
-        content = b"" if body is None else json.dumps(body).encode()
-        state[ANSWER] = body  # for the response check, which would decode it otherwise
+        content = b"" if body is None else json_bytes(body)
         headers = [(b"content-length", str(len(content)).encode())]
         if body is not None:
             headers.insert(0, (b"content-type", JSON))

@@ -2,7 +2,7 @@
 schemathesis, Prism): `/openapi.yaml` and `/_mock/openapi.yaml` (the product API) and
 `/_mock/admin.yaml` (the admin API, whose `$ref`s to `openapi.yaml` resolve next to it).
 
-connexion serves its 3.0.3 view of the product document at `/openapi.json`, for tools that read
+A 3.0.3 view of the product document (spec_convert.py) is at `/openapi.json`, for tools that read
 only 3.0; the docs page (docs_page.py) reads the 3.1 documents. The pages (the docs page, the
 dashboard) send their files and embed their settings with the helpers here.
 """
@@ -15,6 +15,7 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 YAML = b"application/yaml"
+JSON = b"application/json"
 NO_CACHE = [(b"cache-control", b"no-cache")]  # pages and their assets: a new mock version shows at once
 
 
@@ -41,4 +42,4 @@ class DocumentsMiddleware:
         if content is None or scope["method"] not in ("GET", "HEAD"):
             await self.app(scope, receive, send)
             return
-        await send_content(scope, send, YAML, content)
+        await send_content(scope, send, JSON if scope["path"].endswith(".json") else YAML, content)

@@ -9,7 +9,6 @@ renders an RFC 9457 problem for one API and `{type, status, message, details}` f
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +18,8 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
 from api_model import Api, SpecError
+
+from .json_body import json_bytes
 
 logger = logging.getLogger("mock_server")
 MAX_DETAIL = 1000  # a detail may quote the request: never echo a megabyte back
@@ -91,7 +92,7 @@ class Envelope:
         return body
 
     def encode(self, error: ApiError, instance: str) -> tuple[int, bytes]:
-        return self.type_of(error)[1], json.dumps(self.body(error, instance)).encode()
+        return self.type_of(error)[1], json_bytes(self.body(error, instance))
 
     def render(self, error: ApiError, instance: str) -> ConnexionResponse:
         status, content = self.encode(error, instance)

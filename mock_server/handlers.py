@@ -23,6 +23,7 @@ from .representation import Representation
 from .store import LimitExceeded, NotFound, Record, Store, Taken
 
 Answer = tuple[int, Any]  # status, JSON body (None: no body)
+REFUSALS = (NotFound, Refused, Taken, LimitExceeded)  # what the store and the lifecycle refuse with
 KINDS = {"create": "create", "list": "list", "read": "read", "update": "write", "transition": "write",
          "append": "write", "list-children": "list_children", "delete": "delete"}  # kind -> method
 
@@ -47,8 +48,10 @@ class Handlers:
         path = {p.name: arguments.get(p.name) for p in operation.parameters if p.location == "path"}
         query = {p.name: arguments.get(p.name) for p in operation.parameters if p.location == "query"}
         request = Request(body if isinstance(body, dict) else {}, query, path, credential)
-        with self.errors(operation, path):
+        try:
             return getattr(self, KINDS[behaviour.kind])(operation, request)
+        except REFUSALS as exc:
+            raise self.refusal(exc, operation, path) from exc
 
     def tenant(self, request: Request) -> tuple[str, ...]:
         return self.tenant_of(request.path)
@@ -59,22 +62,27 @@ class Handlers:
 
     @contextmanager
     def errors(self, operation: Operation, path: dict[str, Any]) -> Iterator[None]:
-        """The store's and the lifecycle's refusals, as envelope errors."""
-        where = ", ".join(f"{name} {value}" for name, value in path.items() if name != self.resource.id_parameter)
+        """The store's and the lifecycle's refusals, as envelope errors (for the admin API's operations)."""
         try:
             yield
-        except NotFound as exc:
-            raise ApiError(404, f"No session {exc.record_id} in {where}.", type=self.kit.errors["no-resource"]) from exc
-        except Refused as exc:
-            raise ApiError(409, f"Session {exc.record_id} refuses {operation.operation_id} ({exc.error_type}).",
-                           type=exc.error_type) from exc
-        except Taken as exc:
-            raise ApiError(409, f"A session {exc.record_id} exists in {where}.", type=self.kit.errors.get("taken")) from exc
-        except LimitExceeded as exc:
-            # The declared `limit` type (a 409), else 507 Insufficient Storage: a 500 where the API documents no 507.
-            limit = self.kit.errors.get("limit")
-            raise ApiError(409 if limit else 507, f"Refused: {exc.reason}. Free room with POST {ADMIN_PREFIX}/reset, "
-                                                  "or start the mock with higher limits.", type=limit) from exc
+        except REFUSALS as exc:
+            raise self.refusal(exc, operation, path) from exc
+
+    def refusal(self, exc: Exception, operation: Operation, path: dict[str, Any]) -> ApiError:
+        """A refusal of the store or the lifecycle as the envelope error it is."""
+        where = ", ".join(f"{name} {value}" for name, value in path.items() if name != self.resource.id_parameter)
+        if isinstance(exc, NotFound):
+            return ApiError(404, f"No session {exc.record_id} in {where}.", type=self.kit.errors["no-resource"])
+        if isinstance(exc, Refused):
+            return ApiError(409, f"Session {exc.record_id} refuses {operation.operation_id} ({exc.error_type}).",
+                            type=exc.error_type)
+        if isinstance(exc, Taken):
+            return ApiError(409, f"A session {exc.record_id} exists in {where}.", type=self.kit.errors.get("taken"))
+        assert isinstance(exc, LimitExceeded)
+        # The declared `limit` type (a 409), else 507 Insufficient Storage: a 500 where the API documents no 507.
+        limit = self.kit.errors.get("limit")
+        return ApiError(409 if limit else 507, f"Refused: {exc.reason}. Free room with POST {ADMIN_PREFIX}/reset, "
+                                               "or start the mock with higher limits.", type=limit)
 
     def answer(self, operation: Operation, record: Record, *, read: bool = False) -> Answer:
         if operation.success_schema is None:
@@ -136,7 +144,7 @@ class Handlers:
         wanted = self.filters.wanted(operation.operation_id, request.query)
         records, total, more = self.store.page(self.tenant(request), wanted, after=after, first=size)
         next_cursor = self.cursors.issue(listing, list(records[-1].sort_key())) if more and records else None
-        items = [self.representation.of(record, read=True) for record in records]
+        items = [self.representation.encoded(record) for record in records]
         return operation.success, self.page(items, next_cursor, more, total)
 
     def list_children(self, operation: Operation, request: Request) -> Answer:

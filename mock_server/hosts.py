@@ -7,17 +7,16 @@ is not one of the mock's names is refused with a 400 before anything else runs.
 The names are the loopback ones, the bound address, the machine's names when bound to every
 interface, and `--allowed-host` (`*` lets any name in).
 
-A redirect built from the request (Starlette's trailing-slash redirect builds
-`http://<Host>/...`) would send a client wherever `Host` says: every `Location` leaves as a path.
+Nor does the mock build any redirect from `Host` (as Starlette's trailing-slash redirect would,
+`http://<Host>/...`): it has no router that redirects.
 """
 
 from __future__ import annotations
 
 import socket
 from collections.abc import Iterable
-from urllib.parse import urlsplit
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .envelope import ApiError
 
@@ -63,16 +62,7 @@ class HostMiddleware:
             return
         if not self.any_host:
             self.check(scope)
-
-        async def send_relative_location(message: Message) -> None:
-            if message["type"] == "http.response.start" and 300 <= message["status"] < 400:
-                message["headers"] = [
-                    (name, _path_only(value) if name.lower() == b"location" else value)
-                    for name, value in message.get("headers", [])
-                ]
-            await send(message)
-
-        await self.app(scope, receive, send_relative_location)
+        await self.app(scope, receive, send)
 
     def check(self, scope: Scope) -> None:
         for name, value in scope["headers"]:
@@ -83,9 +73,3 @@ class HostMiddleware:
                     raise ApiError(400, f"Host {shown!r} is not a name of this mock; if it should be, "
                                                   f"start it with --allowed-host {shown}.")
                 return
-
-
-def _path_only(location: bytes) -> bytes:
-    parts = urlsplit(location.decode("latin-1"))
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return path.encode("latin-1")

@@ -10,10 +10,8 @@ the record's members.
 
 from __future__ import annotations
 
-import copy
 import random
 import secrets
-import string
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,7 +30,7 @@ from api_model import (
 )
 
 from .representation import Representation
-from .store import Record
+from .store import Record, copy_json
 
 
 class Refused(Exception):
@@ -42,6 +40,9 @@ class Refused(Exception):
         super().__init__(error_type, record_id)
         self.error_type = error_type
         self.record_id = record_id
+
+
+SOURCES = ("body", "query", "path", "credential")  # the members of Request a value may come from
 
 
 @dataclass
@@ -64,22 +65,27 @@ def value_of(value: Any, fields: dict[str, Any], request: Request, now: float) -
     if isinstance(value, Open):
         return value_of(value.value, fields, request, now)  # the contract leaves it open: the mock's choice
     if not isinstance(value, Source):
-        return copy.deepcopy(value)
+        return copy_json(value)
     if value.kind == "template":
-        return string.Formatter().vformat(value.text, (), _Members(fields))
+        return value.text.format_map(_Members(fields))
     if value.text == "now":
         return now
     scope, _, name = value.text.partition(".")
-    roots = {"body": request.body, "query": request.query, "path": request.path, "credential": request.credential}
-    return copy.deepcopy(_lookup(roots[scope], name))
+    if scope not in SOURCES:
+        raise KeyError(scope)
+    return copy_json(_lookup(getattr(request, scope), name))
 
 
-class _Members(dict):
+class _Members:
+    """A record's members for a template; one it lacks is empty."""
+
+    __slots__ = ("fields",)
+
     def __init__(self, fields: dict[str, Any]) -> None:
-        super().__init__(fields)
+        self.fields = fields
 
-    def __missing__(self, key: str) -> str:
-        return ""
+    def __getitem__(self, key: str) -> Any:
+        return self.fields.get(key, "")
 
 
 def holds(terms: tuple[Term, ...], fields: dict[str, Any], request: Request) -> bool:
@@ -100,10 +106,19 @@ def holds(terms: tuple[Term, ...], fields: dict[str, Any], request: Request) -> 
     return True
 
 
+# New ids need to be unique, not secret: drawn from a generator seeded once from the system's
+# randomness (secrets.randbits reads the system's source for every id).
+_NEW_IDS = random.Random(secrets.randbits(128))
+
+
 def make_id(template: str, rng: random.Random | None = None) -> str:
     """An id of the declared form: random, or drawn from `rng` (the same ids for the same seed)."""
-    bits = secrets.randbits(128) if rng is None else rng.getrandbits(128)
-    return template.replace("{hex32}", f"{bits:032x}", 1).replace("{uuid}", str(uuid.UUID(int=bits, version=4)), 1)
+    bits = (rng or _NEW_IDS).getrandbits(128)
+    if "{hex32}" in template:
+        template = template.replace("{hex32}", f"{bits:032x}", 1)
+    if "{uuid}" in template:
+        template = template.replace("{uuid}", str(uuid.UUID(int=bits, version=4)), 1)
+    return template
 
 
 class Lifecycle:
@@ -132,7 +147,7 @@ class Lifecycle:
         fields = self.representation.defaults()
         members = self.representation.resource.members
         body = {**self.create_defaults, **request.body}
-        fields.update({name: copy.deepcopy(value) for name, value in body.items() if name in members})
+        fields.update({name: copy_json(value) for name, value in body.items() if name in members})
         for parameter, member in r.tenancy.items():
             if member is not None:
                 fields[member] = request.path[parameter]
@@ -157,7 +172,7 @@ class Lifecycle:
             refuse(record)
             if update_from_body:
                 members = self.representation.resource.members
-                record.fields.update({name: copy.deepcopy(v) for name, v in request.body.items() if name in members})
+                record.fields.update({name: copy_json(v) for name, v in request.body.items() if name in members})
             if behaviour.append is not None:
                 self._append(record, behaviour, request, now)
             for effect in behaviour.set:

@@ -8,14 +8,14 @@ the declared `created` and `updated`, and every `date-time` member.
 
 from __future__ import annotations
 
-import copy
 import math
 from datetime import datetime, timezone
 from typing import Any
 
 from api_model import MISSING, Api, default_of, properties, resolve_ref, schema
 
-from .store import Record
+from .json_body import encoded
+from .store import Record, copy_json
 
 
 def _options(document: dict[str, Any], node: dict[str, Any]) -> list[dict[str, Any]]:
@@ -99,6 +99,12 @@ class Representation:
                 body[name] = None
         return body
 
+    def encoded(self, record: Record) -> Any:
+        """The record as a read answers it, already JSON: a page embeds it as it is."""
+        if record.encoded is None:
+            record.encoded = encoded(self.of(record, read=True))
+        return record.encoded
+
     def truncate(self, instant: float) -> float:
         """`instant` at the precision instants are kept at (`instant_step`)."""
         return math.floor(instant / self.instant_step) * self.instant_step
@@ -115,7 +121,8 @@ class Representation:
         return {name: body.get(name) for name in members}
 
     def defaults(self) -> dict[str, Any]:
-        return {name: copy.deepcopy(value) for name, value in self.resource.defaults.items()}
+        return {name: value if value is None or isinstance(value, (str, int, float)) else copy_json(value)
+                for name, value in self.resource.defaults.items()}
 
     def parse(self, fields: dict[str, Any], shape: Shape | None = None) -> dict[str, Any]:
         """Members as given in a fixture or seed, instants read into epoch seconds."""

@@ -12,10 +12,9 @@ and status. Errors raised by earlier stages do not pass here: they are the envel
 
 from __future__ import annotations
 
-import json
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
 
 import jsonschema_rs
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,11 +22,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api_model import Api, escape_pointer, resolve_ref
 
 from .envelope import ApiError
+from .json_body import json_value
 from .route import operation_of
 from .validate import MAX_MESSAGE, SPEC_URI, compile_schema
 
 logger = logging.getLogger("mock_server")
-ANSWER = "answer"  # scope state: the JSON value of the answer's body, set by whoever encoded it
 
 
 @dataclass(frozen=True)
@@ -65,12 +64,52 @@ def compile_rules(api: Api, registry: jsonschema_rs.Registry | None = None, uri:
     return rules
 
 
-NOT_GIVEN = object()
+UNSEEN = object()
+
+
+class Verdicts:
+    """What a schema said of each body lately, by the body's bytes: the same answer sent again (a
+    list polled, an archive repeated) is not validated again. Validation is a pure function of the
+    schema and the bytes, so this changes no verdict; it bounds the memory it keeps."""
+
+    def __init__(self, max_bytes: int = 8 * 1024 * 1024, max_body_bytes: int = 256 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self.max_body_bytes = max_body_bytes  # larger bodies are rare and validated each time
+        self.held = 0
+        self._verdicts: OrderedDict[tuple[int, bytes], str | None] = OrderedDict()
+
+    def of(self, validator: jsonschema_rs.Draft202012Validator, body: bytes) -> str | None:
+        if len(body) > self.max_body_bytes:
+            return schema_problem(validator, body)
+        key = (id(validator), body)  # the validators live as long as the app: their ids are stable
+        verdict = self._verdicts.get(key, UNSEEN)
+        if verdict is not UNSEEN:
+            self._verdicts.move_to_end(key)
+            return verdict  # type: ignore[return-value]
+        verdict = self._verdicts[key] = schema_problem(validator, body)
+        self.held += len(body)
+        while self.held > self.max_bytes:
+            (_, dropped), _ = self._verdicts.popitem(last=False)
+            self.held -= len(dropped)
+        return verdict
+
+
+def schema_problem(validator: jsonschema_rs.Draft202012Validator, body: bytes) -> str | None:
+    """Where the body breaks its schema, or None."""
+    try:
+        document = json_value(body)
+    except ValueError as exc:
+        return f"the body is not JSON: {exc}"
+    error = next(validator.iter_errors(document), None)
+    if error is None:
+        return None
+    where = "/".join(map(str, error.instance_path)) or "(body)"
+    return f"{where}: {error.message[:MAX_MESSAGE]}"
 
 
 def problem_with(rule: ResponseRule | None, status: int, headers: list[tuple[bytes, bytes]], body: bytes,
-                 value: Any = NOT_GIVEN) -> str | None:
-    """What breaks the spec in this answer, or None; `value`: the body's JSON value, when known."""
+                 verdicts: Verdicts | None = None) -> str | None:
+    """What breaks the spec in this answer, or None."""
     if rule is None:
         return f"status {status} is not documented"
     names = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in headers}
@@ -85,21 +124,14 @@ def problem_with(rule: ResponseRule | None, status: int, headers: list[tuple[byt
     validator = rule.media_types[media_type]
     if validator is None:
         return None
-    try:
-        document = json.loads(body) if value is NOT_GIVEN else value
-    except ValueError as exc:
-        return f"the body is not JSON: {exc}"
-    error = next(validator.iter_errors(document), None)
-    if error is None:
-        return None
-    where = "/".join(map(str, error.instance_path)) or "(body)"
-    return f"{where}: {error.message[:MAX_MESSAGE]}"
+    return schema_problem(validator, body) if verdicts is None else verdicts.of(validator, body)
 
 
 class ResponseValidationMiddleware:
     def __init__(self, app: ASGIApp, *, rules: dict[str, dict[int, ResponseRule]]) -> None:
         self.app = app
         self.rules = rules
+        self.verdicts = Verdicts()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         operation = operation_of(scope) if scope["type"] == "http" else None
@@ -123,9 +155,7 @@ class ResponseValidationMiddleware:
                 return
             body = b"".join(chunks)
             status = start["status"]
-            # The dispatch stage leaves the JSON value it encoded (ANSWER): no need to decode it again.
-            problem = problem_with(rules.get(status), status, start.get("headers", []), body,
-                                   scope["state"].get(ANSWER, NOT_GIVEN))
+            problem = problem_with(rules.get(status), status, start.get("headers", []), body, self.verdicts)
             if problem is not None:
                 logger.error("%s answered %s against the spec: %s", operation.operation_id, status, problem)
                 raise ApiError(500, f"The mock's answer to {operation.operation_id} broke the spec ({problem}); see its log.")

@@ -166,7 +166,10 @@ class OperationValidator:
 def query_of(scope: Scope) -> dict[str, list[str]]:
     """The query string's values by name, in order."""
     query: dict[str, list[str]] = {}
-    for key, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
+    raw = scope.get("query_string", b"")
+    if not raw:
+        return query
+    for key, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
         query.setdefault(key, []).append(value)
     return query
 

@@ -6,7 +6,6 @@ mock's default data files; the kit's own tests may name them."""
 from __future__ import annotations
 
 import io
-import re
 import tokenize
 from pathlib import Path
 

@@ -7,7 +7,8 @@ import pytest
 from api_model import load
 from conftest import ADMIN, SESSIONS
 from mock_server import MockConfig, build, handlers
-from mock_server.response_validation import compile_rules, problem_with
+from mock_server.json_body import encoded
+from mock_server.response_validation import Verdicts, compile_rules, problem_with
 
 
 @pytest.fixture(scope="module")
@@ -71,3 +72,45 @@ def test_validation_can_be_switched_off():
     session = mock.store.list(("org-mock",))[0]
     with mock.app.test_client() as client:
         assert client.get(f"{SESSIONS}/{session.id}", headers=ADMIN).status_code == 200
+
+
+class CountingValidator:
+    """A schema validator that refuses bodies with a "bad" member and counts its calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def iter_errors(self, value):
+        self.calls += 1
+        if "bad" in value:
+            yield type("Error", (), {"instance_path": ["bad"], "message": "bad is not allowed"})()
+
+
+def test_a_body_sent_again_gets_its_verdict_without_a_second_validation():
+    validator, verdicts = CountingValidator(), Verdicts()
+    assert verdicts.of(validator, b'{"ok": 1}') is None
+    assert verdicts.of(validator, b'{"ok": 1}') is None
+    assert verdicts.of(validator, b'{"bad": 1}') == "bad: bad is not allowed"
+    assert verdicts.of(validator, b'{"bad": 1}') == "bad: bad is not allowed"
+    assert validator.calls == 2  # one per distinct body
+
+
+def test_the_verdicts_kept_are_bounded_by_their_bodies_size():
+    validator, verdicts = CountingValidator(), Verdicts(max_bytes=100, max_body_bytes=40)
+    bodies = [b'{"n": %d, "pad": "%s"}' % (n, b"x" * 10) for n in range(20)]
+    for body in bodies:
+        verdicts.of(validator, body)
+    assert verdicts.held <= 100
+    verdicts.of(validator, bodies[0])  # long evicted: validated again
+    assert validator.calls == 21
+    big = b'{"pad": "%s"}' % (b"x" * 50)
+    verdicts.of(validator, big)
+    verdicts.of(validator, big)  # past max_body_bytes: never kept
+    assert validator.calls == 23
+
+
+def test_a_list_whose_page_breaks_the_schema_is_a_500(client, mock, monkeypatch):
+    """Items are embedded already encoded: the page is still checked whole."""
+    monkeypatch.setattr(mock.handlers.representation, "encoded", lambda record: encoded({"session_id": 7}))
+    response = client.get(SESSIONS, headers=ADMIN)
+    assert response.status_code == 500 and "list_sessions" in response.json()["detail"]

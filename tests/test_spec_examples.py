@@ -8,6 +8,7 @@ import jsonschema_rs
 import pytest
 
 from api_model import APIS, load, resolve_ref
+from api_model.examples import example_of, example_request
 from mock_server import MockConfig, build
 
 TOKENS = {"v3": "cog_mock_admin", "workspace": "ws_mock_writer"}
@@ -37,33 +38,6 @@ def test_every_error_status_documents_its_own_valid_example(name):
         jsonschema_rs.Draft202012Validator({"$ref": f"urn:doc#{pointer}"}, registry=registry).validate(example)
 
 
-def example_of(api, node):
-    """The value a docs page fills in for a parameter or body: its `example`, its first `examples`
-    entry, else its schema's."""
-    node = resolve_ref(api.document, node)
-    if "example" in node:
-        return node["example"]
-    if node.get("examples"):
-        first = node["examples"]
-        return first[0] if isinstance(first, list) else resolve_ref(api.document, next(iter(first.values())))["value"]
-    return example_of(api, node["schema"]) if "schema" in node else None
-
-
-def example_request(api, operation):
-    """(method, path, JSON body) of an operation's documented examples (optional query parameters left out)."""
-    item = api.document["paths"][operation.path]
-    op = item[operation.method.lower()]
-    values = {}
-    for node in (*item.get("parameters", []), *op.get("parameters", [])):  # the operation's override the path's
-        parameter = resolve_ref(api.document, node)
-        if parameter["in"] == "path":
-            values[parameter["name"]] = example_of(api, parameter)
-    body = None
-    if "requestBody" in op:
-        body = example_of(api, op["requestBody"]["content"]["application/json"])
-    return operation.method, operation.fill(values), body
-
-
 @pytest.mark.parametrize("order", ["as documented", "reversed"])
 @pytest.mark.parametrize("name", APIS)
 def test_every_operation_example_answers_2xx_with_the_default_token(name, order):
@@ -88,7 +62,7 @@ def test_every_path_example_is_a_value_of_the_default_data(name):
     for node in api.document["components"]["parameters"].values():
         if node.get("in") != "path":
             continue
-        value = example_of(api, node)
+        value = example_of(api.document, node)
         if node["name"] in tenancy:
             assert any(value in credential.scope[node["name"]] for credential in mock.credentials), node["name"]
         elif node["name"] == id_parameter:

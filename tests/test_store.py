@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from mock_server.store import LimitExceeded, NotFound, Record, Store, StoreLimits, Taken
+from mock_server.store import LimitExceeded, NotFound, Record, Store, StoreLimits, Taken, record_text
 
 
 class Clock:
@@ -218,3 +218,26 @@ def test_the_index_follows_every_change(store):
     assert store.list(("t1",), [("archived", False)]) == []
     store.apply(("t1",), "a", lambda r, now: r.fields.update(tags=["b"]))
     assert store.list(("t1",), [("tag", "a")]) == [] and [r.id for r in store.list(("t1",), [("tag", "b")])] == ["a"]
+
+
+def test_appends_count_only_their_new_text_and_the_count_stays_exact(clock):
+    """A record's text is handed to its copies: an append measures the new item alone."""
+    store = make_store(clock, max_text=10_000)
+    store.insert(Record("a", ("t1",), 10, {"updated": 10, "title": "abc"}, {"messages": [{"m": "1"}]}))
+    for n in range(50):
+        store.apply(("t1",), "a", lambda r, now, n=n: r.children["messages"].append({"m": "x" * n}))
+    stored = store.get(("t1",), "a")
+    fresh = Record(stored.id, stored.tenant, stored.created, dict(stored.fields), {"messages": list(stored.children["messages"])})
+    assert record_text(stored) == record_text(fresh)
+    assert store._text == record_text(fresh)
+
+
+def test_text_grown_by_appends_is_refused_at_the_limit(clock):
+    store = make_store(clock, max_text=120)
+    store.insert(Record("a", ("t1",), 10, {"updated": 10}, {"messages": []}))
+    grown = 0
+    with pytest.raises(LimitExceeded, match="characters"):
+        for _ in range(100):
+            store.apply(("t1",), "a", lambda r, now: r.children["messages"].append({"m": "y" * 9}))
+            grown += 1
+    assert grown == (120 - len("updated") - len("messages")) // len("m" + "y" * 9)
