@@ -16,10 +16,11 @@ from .http_protocol import DEFAULT_HEADER_TIMEOUT, ErrorBody, bounded_protocol
 
 KEEP_ALIVE_SECONDS = 5  # an idle keep-alive connection is closed after this
 
+
 def tune_collector() -> None:
     """For a process that only serves the mock (the CLI; not a test process that embeds it).
 
-    Answering a request allocates and frees thousands of small objects, and Python's cyclic
+    Answering a request allocates and frees many small objects, and Python's cyclic
     collector, run every 700 net allocations by default, then scans the young ones a few hundred
     times a second and, now and then, everything the mock holds: measured here, 5% of the time and
     pauses of 60-90 ms on a list (its p99). Almost nothing the mock allocates forms cycles, so
