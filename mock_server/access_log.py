@@ -1,22 +1,25 @@
-"""Access log stage: one readable line per request, `GET /api/sessions 200 3.1ms`, and after it what
+"""Access log: one readable line per request, `GET /api/sessions 200 3.1ms`, and after it what
 the stages noted (`... 200 3.1ms unknown query: tags[] (...)`).
 
-It is the outermost stage, so the time covers the whole pipeline (injected latency included)
-and every answer is logged: API, CORS preflight, docs and admin alike. The target is logged as
-it came on the wire (percent-encoded), with anything unprintable escaped, so a request cannot
-write a line of its own into the log (`%0A` in a path, a raw control byte).
+The record stage (record.py), outermost, times every request and hands its line here, so the time
+covers the whole pipeline (injected latency included) and every answer is logged: API, CORS
+preflight, docs and admin alike. The target is logged as it came on the wire (percent-encoded),
+with anything unprintable escaped, so a request cannot write a line of its own into the log (`%0A`
+in a path, a raw control byte).
 """
 
 from __future__ import annotations
 
+import asyncio
+import re
 import sys
-import time
 from typing import TextIO
 from urllib.parse import quote
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 VISIBLE_ASCII = "".join(chr(c) for c in range(0x21, 0x7F))  # kept as is; other bytes logged as %XX
+NOT_VISIBLE = re.compile(rb"[^\x21-\x7e]")
 
 
 def printable(text: str) -> str:
@@ -35,37 +38,34 @@ def note(scope: Scope, text: str) -> None:
 def log_line(scope: Scope, status: int | str, seconds: float) -> str:
     path = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")
     query = scope.get("query_string", b"")
-    target = quote(path + b"?" + query if query else path, safe=VISIBLE_ASCII)
-    notes = "; ".join(printable(text) for text in scope.get("state", {}).get("notes", ()))
-    notes = f" {notes}" if notes else ""
+    raw = path + b"?" + query if query else path
+    target = quote(raw, safe=VISIBLE_ASCII) if NOT_VISIBLE.search(raw) else raw.decode("ascii")
+    remarks = scope.get("state", {}).get("notes")
+    notes = f" {'; '.join(printable(text) for text in remarks)}" if remarks else ""
     return f"{printable(scope['method'])} {target} {status} {seconds * 1000:.1f}ms{notes}\n"
 
 
-class AccessLogMiddleware:
-    def __init__(self, app: ASGIApp, *, stream: TextIO | None = None) -> None:
-        self.app = app
+class AccessLog:
+    """Writes the log lines to `stream` (stdout when None, looked up at each write, so that a
+    redirected stdout is honoured). A line is written when its request ends; while other requests
+    are still being served, the lines of one turn of the event loop are written together, with one
+    write and one flush (a terminal takes a system call for each)."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream
+        self.in_flight = 0  # requests begun and not ended (the record stage counts them)
+        self.pending: list[str] = []
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        scope.setdefault("state", {})  # shared with the inner stages' scopes (some pass on a copy), for their notes
-        started = time.perf_counter()
-        status: int | str = "-"  # the client went away before any answer
+    def write(self, line: str) -> None:
+        self.pending.append(line)
+        if self.in_flight == 0:
+            self.flush()
+        elif len(self.pending) == 1:
+            asyncio.get_running_loop().call_soon(self.flush)
 
-        async def send_and_note_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_note_status)
-        except BaseException:
-            status = status if status != "-" else 500
-            raise
-        finally:
-            stream = self.stream or sys.stdout  # looked up late, so a redirected stdout is honoured
-            stream.write(log_line(scope, status, time.perf_counter() - started))
+    def flush(self) -> None:
+        if self.pending:
+            stream = self.stream or sys.stdout
+            stream.write("".join(self.pending))
             stream.flush()
+            self.pending.clear()

@@ -32,12 +32,12 @@ from .envelope import ApiError, field_error
 from .fixtures import FixtureError, FixtureReader
 from .handlers import Handlers
 from .hosts import host_name
-from .json_body import json_bytes
-from .request_body import DEFAULT_MAX_BODY_BYTES, content_type
-from .response_validation import ResponseRule, ResponseValidationMiddleware
-from .route import RouteMiddleware, operation_of
+from .pipeline import Pipeline
+from .request_body import DEFAULT_MAX_BODY_BYTES, MISSING, content_type
+from .response_validation import AnswerCheck, ResponseRule
+from .route import Router
 from .store import Record
-from .validate import OperationValidator, RequestValidationMiddleware
+from .validate import OperationValidator, RequestValidator, Validated
 
 ADMIN_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="mock-admin"'}
 
@@ -139,26 +139,17 @@ class AdminApi:
 
 
 class AdminEndpoint:
-    """The last admin stage: call the operation with its path parameters and body, answer JSON."""
+    """The admin pipeline's handler: the operation called with its parameters and body, answering JSON."""
 
     def __init__(self, api: AdminApi) -> None:
         self.api = api
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        operation = operation_of(scope)
-        assert operation is not None, "the route stage resolves every admin request"
+    async def __call__(self, operation: Operation, request: Validated, credential: Any) -> tuple[int, Any]:
         call = self.api.operations[operation.operation_id]
         # In a worker thread: loading thousands of fixtures must not hold up the API's other clients.
-        # The parameters: the path's, and the query's as the validate stage read them (defaults included).
-        parameters = {**scope["state"].get("arguments", {}), **scope["path_params"]}
-        result = await asyncio.to_thread(call, operation, parameters, scope["state"].get("body"))
-        body = json_bytes(result)
-        await send({
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-        })
-        await send({"type": "http.response.body", "body": body})
+        # The parameters: the path's and the query's as the validate stage read them (defaults included).
+        body = None if request.body is MISSING else request.body
+        return 200, await asyncio.to_thread(call, operation, request.arguments, body)
 
 
 class AdminMiddleware:
@@ -170,14 +161,14 @@ class AdminMiddleware:
                  response_rules: dict[str, dict[int, ResponseRule]] | None = None) -> None:
         self.app = app
         self.access = access or AdminAccess()
-        # The admin API's answers are checked against its document, as the API's are.
-        answer: ASGIApp = AdminEndpoint(api)
-        if response_rules is not None:
-            answer = ResponseValidationMiddleware(answer, rules=response_rules)
-        # Strict: a misspelt filter must not pass for no filter (the admin API is the mock's own, no contract's).
-        endpoint = RequestValidationMiddleware(answer, validators=validators, max_body_bytes=max_body_bytes,
-                                               strict=True)
-        self.pipeline = RouteMiddleware(endpoint, api=spec, not_found_type=not_found_type)
+        self.pipeline = Pipeline(
+            app, router=Router(spec, not_found_type=not_found_type),
+            # Strict: a misspelt filter must not pass for no filter (the admin API is the mock's own, no contract's).
+            validator=RequestValidator(validators, max_body_bytes=max_body_bytes, strict=True),
+            handle=AdminEndpoint(api),
+            # The admin API's answers are checked against its document, as the API's are.
+            answers=AnswerCheck(response_rules) if response_rules is not None else None,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and (scope["path"] == PREFIX or scope["path"].startswith(PREFIX + "/")):

@@ -1,17 +1,18 @@
-"""Assemble the mock for an API: the pipeline
-host -> route -> prefer -> faults -> auth -> rate limit -> validate -> response validation
--> progress -> handle, every error rendered by the envelope, every answer of the API delayed by the
+"""Assemble the mock for an API: host -> side routes or the pipeline
+route -> prefer -> faults -> auth -> rate limit -> validate -> progress -> handle -> answer check
+(pipeline.py), every error rendered by the envelope, every answer of the API delayed by the
 latency stage as it leaves (the runtime controls, controls.py, say how long, and how often faults
 strike).
 
-Every stage of the pipeline is this package's own middleware, in the order the contract fixes,
-and each reads what it needs from the API's document and declaration: the same code serves any
-API the kit has a spec for. connexion keeps what it does well around them: the error-handler
-plumbing that renders the envelope, and the lifespan. Outside it all, the access log, the journal,
-latency and CORS (outermost, so they see every answer, errors included); before routing, the
-documents (the 3.1 files, and a 3.0.3 view at /openapi.json for tools that read only 3.0), the docs
-page (/docs/, Swagger UI 5 over the 3.1 documents), the dashboard and the admin API (/_mock/),
-which are not API operations.
+Every step is this package's own, in the order the contract fixes, and each reads what it needs
+from the API's document and declaration: the same code serves any API the kit has a spec for.
+connexion keeps what it does well around them: the error-handler plumbing that renders the
+envelope, and the lifespan. Outside it all, the record of each request (its log line, its journal
+entry), latency and CORS (outermost, so they see every answer, errors included); beside the
+pipeline, the side routes
+(side_routes.py): the documents (the 3.1 files, and a 3.0.3 view at /openapi.json for tools that
+read only 3.0), the docs page (/docs/, Swagger UI 5 over the 3.1 documents), the dashboard and the
+admin API (/_mock/), which are not API operations.
 """
 
 from __future__ import annotations
@@ -42,40 +43,42 @@ from api_model import (
     read_yaml,
 )
 
-from .access_log import AccessLogMiddleware
+from .access_log import AccessLog
 from .admin import AdminAccess, AdminApi, AdminMiddleware
 from .admin_document import PREFIX as ADMIN_PREFIX
 from .admin_document import admin_document, append_operation
-from .auth import AuthMiddleware
+from .auth import Auth
 from .clock import Clock
 from .controls import Controls, Settings
 from .cors import cors_stage
 from .dashboard import DashboardMiddleware
 from .dashboard import page as dashboard_page
-from .dispatch import DispatchMiddleware
 from .docs_page import PREFIX as DOCS_PREFIX
 from .docs_page import DocsPageMiddleware, page, swagger_ui_assets, with_this_server
 from .documents import DocumentsMiddleware
 from .envelope import Envelope, register_error_handlers
-from .faults import FaultMiddleware, Latency, LatencyMiddleware
+from .faults import Faults, Latency, LatencyMiddleware
 from .filters import Filters
 from .fixtures import FixtureReader
 from .handlers import Handlers
 from .hosts import LOOPBACK_HOSTS, TEST_CLIENT_HOST, HostMiddleware
-from .journal import JOURNAL_SIZE, Journal, JournalMiddleware
+from .journal import JOURNAL_SIZE, Journal
 from .json_body import json_bytes
-from .prefer import PreferMiddleware
-from .progress import Progress, ProgressMiddleware
-from .rate_limit import RateLimit, RateLimitMiddleware
+from .pipeline import Pipeline
+from .prefer import Prefer
+from .progress import Progress
+from .rate_limit import RateLimit, RateLimiter
+from .record import RecordMiddleware
 from .representation import Representation
 from .request_body import DEFAULT_MAX_BODY_BYTES
-from .response_validation import ResponseValidationMiddleware, compile_rules
-from .route import RouteMiddleware
+from .response_validation import AnswerCheck, compile_rules
+from .route import Router
 from .seed import seed_records, tenants_of
+from .side_routes import SideRoutes
 from .spec_convert import to_openapi30
 from .state import State
 from .store import LimitExceeded, Record, Store, StoreLimits
-from .validate import RequestValidationMiddleware, compile_validators
+from .validate import RequestValidator, compile_validators
 
 ADMIN_URI = "file:///spec/admin.yaml"  # the admin document refers to the API's by its file name, next to it
 
@@ -178,30 +181,37 @@ def build(config: MockConfig | None = None, *, store_class: type[Store] = Store)
     no_route = api.kit.errors["no-route"]
     not_the_api = _not_the_api(documents)
     stages: list[Any] = [
-        partial(AccessLogMiddleware) if config.log_requests else None,
-        partial(JournalMiddleware, journal=journal, skip=not_the_api) if config.journal_size else None,
+        partial(RecordMiddleware, log=AccessLog() if config.log_requests else None,
+                journal=journal if config.journal_size else None, skip=not_the_api)
+        if config.log_requests or config.journal_size else None,
         partial(LatencyMiddleware, controls=controls, rng=rng, exempt=not_the_api),
         cors_stage(envelope, config.cors_origins),
         ServerErrorMiddleware,
         ExceptionMiddleware,
         partial(HostMiddleware, allowed=config.allowed_hosts),
-        partial(DocumentsMiddleware, documents=documents),
-        docs_page,
-        partial(DashboardMiddleware, page=dashboard_page(api, config.admin.token is not None)),
-        partial(AdminMiddleware, api=admin, spec=admin_api, access=config.admin, max_body_bytes=config.max_body_bytes,
-                validators=compile_validators(admin_api, registry, ADMIN_URI), not_found_type=no_route,
-                response_rules=compile_rules(admin_api, registry, ADMIN_URI) if config.validate_responses else None),
-        partial(RouteMiddleware, api=api, not_found_type=no_route),
-        partial(PreferMiddleware, api=api),
-        partial(FaultMiddleware, controls=controls, rng=rng),
-        partial(AuthMiddleware, credentials=credentials, tenancy=tuple(api.kit.resource.tenancy)),
-        partial(RateLimitMiddleware, controls=controls),
-        partial(RequestValidationMiddleware, validators=compile_validators(api), max_body_bytes=config.max_body_bytes,
-                cursor_errors=handlers.cursor_errors, strict=config.strict),
-        partial(ResponseValidationMiddleware, rules=compile_rules(api)) if config.validate_responses else None,
+        partial(SideRoutes, claims=not_the_api, stages=[
+            partial(DocumentsMiddleware, documents=documents),
+            docs_page,
+            partial(DashboardMiddleware, page=dashboard_page(api, config.admin.token is not None)),
+            partial(AdminMiddleware, api=admin, spec=admin_api, access=config.admin,
+                    max_body_bytes=config.max_body_bytes, validators=compile_validators(admin_api, registry, ADMIN_URI),
+                    not_found_type=no_route, response_rules=compile_rules(admin_api, registry, ADMIN_URI)
+                    if config.validate_responses else None),
+        ]),
+        partial(
+            Pipeline,
+            router=Router(api, not_found_type=no_route),
+            prefer=Prefer(api),
+            faults=Faults(controls, rng),
+            auth=Auth(credentials, tuple(api.kit.resource.tenancy)),
+            rate_limiter=RateLimiter(controls),
+            validator=RequestValidator(compile_validators(api), max_body_bytes=config.max_body_bytes,
+                                       cursor_errors=handlers.cursor_errors, strict=config.strict),
+            progress=progress,
+            handle=handlers,
+            answers=AnswerCheck(compile_rules(api)) if config.validate_responses else None,
+        ),
         LifespanMiddleware,
-        partial(ProgressMiddleware, progress=progress),
-        partial(DispatchMiddleware, handlers=handlers),
     ]
     app = AsyncApp(__name__, middlewares=[stage for stage in stages if stage is not None])
     app.add_api(

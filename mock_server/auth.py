@@ -9,14 +9,11 @@ is simply not the credential's own.
 
 from __future__ import annotations
 
-from typing import Any
+from starlette.types import Scope
 
-from starlette.types import ASGIApp, Receive, Scope, Send
-
-from api_model import Credential
+from api_model import Credential, Operation
 
 from .envelope import ApiError
-from .route import operation_of
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="mock"'}
 
@@ -30,24 +27,15 @@ def _bearer_token(scope: Scope) -> str | None:
     return None
 
 
-def credential_of(scope: Scope) -> Credential | None:
-    """The credential the auth stage accepted for this request."""
-    return scope.get("state", {}).get("credential")
-
-
-class AuthMiddleware:
-    def __init__(self, app: ASGIApp, *, credentials: tuple[Credential, ...], tenancy: tuple[str, ...]) -> None:
-        self.app = app
+class Auth:
+    def __init__(self, credentials: tuple[Credential, ...], tenancy: tuple[str, ...]) -> None:
         self.credentials = {c.token: c for c in credentials}
         self.tenancy = tenancy
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        operation = operation_of(scope) if scope["type"] == "http" else None
-        if operation is not None and operation.secured:
-            self.authorize(scope, operation)
-        await self.app(scope, receive, send)
-
-    def authorize(self, scope: Scope, operation: Any) -> None:
+    def authorize(self, scope: Scope, operation: Operation) -> Credential | None:
+        """The request's credential (None for an operation without security), or the 401 / 403."""
+        if not operation.secured:
+            return None
         token = _bearer_token(scope)
         if token is None:
             raise ApiError(401, "Send 'Authorization: Bearer <token>'.", headers=CHALLENGE)
@@ -61,4 +49,5 @@ class AuthMiddleware:
                 raise ApiError(403, f"The token may not use {parameter} {value[:100]!r}.")
         if operation.permission and operation.permission not in credential.grants:
             raise ApiError(403, f"The token lacks the {operation.permission} permission.")
-        scope.setdefault("state", {})["credential"] = credential
+        scope["state"]["credential"] = credential
+        return credential

@@ -30,9 +30,10 @@ from typing import TYPE_CHECKING
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .envelope import ApiError
-from .route import operation_of
 
 if TYPE_CHECKING:
+    from api_model import Operation
+
     from .controls import Controls
 
 FAULTS = {
@@ -106,33 +107,21 @@ class LatencyMiddleware:
         await self.app(scope, receive, delayed)
 
 
-class FaultMiddleware:
-    def __init__(self, app: ASGIApp, *, controls: Controls, rng: random.Random) -> None:
-        self.app = app
+class Faults:
+    def __init__(self, controls: Controls, rng: random.Random) -> None:
         self.controls = controls
         self.rng = rng
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        operation = operation_of(scope) if scope["type"] == "http" else None
-        values = self.controls.of(operation.operation_id) if operation is not None else None
+    def draw(self, operation: Operation) -> ApiError | None:
+        """Whether a fault strikes this request: raised at once if its timing is `before`; if it is
+        `after`, the error to answer once the request is carried out (None: no fault)."""
+        values = self.controls.of(operation.operation_id)
         # No draw at a rate of 0: the sequence of draws, and so of faults, stays the seed's.
-        if values is None or not values.fault_rate or self.rng.random() >= values.fault_rate:
-            await self.app(scope, receive, send)
-            return
+        if not values.fault_rate or self.rng.random() >= values.fault_rate:
+            return None
         # The faults the operation documents (all three, for an API that documents them).
         documented = [status for status in FAULTS if status in operation.statuses] or [500]
         status = self.rng.choice(documented)
         if values.fault_timing == "before":
             raise ApiError(status, FAULTS[status])
-        lost = False
-
-        async def lose_a_success(message: Message) -> None:
-            nonlocal lost
-            if message["type"] == "http.response.start" and message["status"] < 400:
-                lost = True
-            if not lost:
-                await send(message)
-
-        await self.app(scope, receive, lose_a_success)
-        if lost:  # nothing was sent: the envelope's handlers answer the fault instead
-            raise ApiError(status, FAULTS[status] + AFTER)
+        return ApiError(status, FAULTS[status] + AFTER)

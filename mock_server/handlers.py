@@ -21,6 +21,7 @@ from .lifecycle import Lifecycle, Refused, Request
 from .pagination import CursorCodec, paginate
 from .representation import Representation
 from .store import LimitExceeded, NotFound, Record, Store, Taken
+from .validate import Validated
 
 Answer = tuple[int, Any]  # status, JSON body (None: no body)
 REFUSALS = (NotFound, Refused, Taken, LimitExceeded)  # what the store and the lifecycle refuse with
@@ -41,10 +42,9 @@ class Handlers:
         self.resource = self.kit.resource
         self.page_members = self.kit.page
 
-
-    async def __call__(self, operation: Operation, arguments: dict[str, Any], body: Any,
-                       credential: Credential | None) -> Answer:
+    async def __call__(self, operation: Operation, valid: Validated, credential: Credential | None) -> Answer:
         behaviour = self.kit.behaviours[operation.operation_id]
+        arguments, body = valid.arguments, valid.body
         path = {p.name: arguments.get(p.name) for p in operation.parameters if p.location == "path"}
         query = {p.name: arguments.get(p.name) for p in operation.parameters if p.location == "query"}
         request = Request(body if isinstance(body, dict) else {}, query, path, credential)

@@ -10,7 +10,11 @@ byte at a time, holds a connection forever; and it reads headers of any size. Th
   seconds of the connection opening or of the previous answer, else the connection is closed;
 - a size limit on the request line and headers together (`max_header_bytes`);
 - the API's error envelope on every answer the HTTP layer gives itself (always a 400
-  400, then the connection closes).
+  then the connection closes).
+
+The answer's head is sent with its body in one write (uvicorn writes them apart: two sends, two
+packets), and the header timeout is one timer per connection, moved on by a deadline rather than
+set and cancelled for every request (each costs a timer handle, measurably, at thousands a second).
 
 What the layer cannot answer at all (a client that never completes a request line) is closed
 without an answer, as HTTP allows.
@@ -37,6 +41,40 @@ class HeadersTooLarge(Exception):
     """Raised in a parser callback to stop reading a request whose headers pass the limit."""
 
 
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"  # written by uvicorn before the answer, sent at once
+
+
+class HeadJoiningTransport:
+    """One write per answer, not two: its status line and headers held until its first body bytes
+    (one send, one packet). The connection's transport as one request-response cycle sees it;
+    uvicorn writes the body of every answer but HEAD's, an empty one included."""
+
+    __slots__ = ("transport", "head", "joined")
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self.transport = transport
+        self.head: bytes | None = None
+        self.joined = False
+
+    def write(self, data: bytes) -> None:
+        if self.joined or data == CONTINUE:
+            self.transport.write(data)
+        elif self.head is None:
+            self.head = data
+        else:
+            self.transport.write(self.head + data)
+            self.head, self.joined = None, True
+
+    def close(self) -> None:
+        if self.head is not None:  # an answer cut short after its head: sent as it was
+            self.transport.write(self.head)
+            self.head, self.joined = None, True
+        self.transport.close()
+
+    def is_closing(self) -> bool:
+        return self.transport.is_closing()
+
+
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, error_body: ErrorBody, header_timeout: float = DEFAULT_HEADER_TIMEOUT,
                  max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES, **kwargs: Any) -> None:
@@ -47,7 +85,8 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self.header_bytes = 0  # bytes received while the request's headers are awaited
         self.head_size = 0  # bytes of the request line and headers, as parsed
         self.awaiting_headers = True
-        self.header_timer: asyncio.TimerHandle | None = None
+        self.header_deadline = 0.0  # loop time by which the awaited headers must be complete
+        self.header_timer: asyncio.TimerHandle | None = None  # fires at or before the deadline
 
     # -- the header timeout ------------------------------------------------------------------
 
@@ -57,16 +96,24 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def _await_headers(self) -> None:
         self.awaiting_headers, self.header_bytes, self.head_size = True, 0, 0
-        self._cancel_header_timer()
-        self.header_timer = self.loop.call_later(self.header_timeout, self._header_timeout_expired)
+        self.header_deadline = self.loop.time() + self.header_timeout
+        if self.header_timer is None:
+            self.header_timer = self.loop.call_at(self.header_deadline, self._header_timer_fired)
 
     def _cancel_header_timer(self) -> None:
         if self.header_timer is not None:
             self.header_timer.cancel()
             self.header_timer = None
 
-    def _header_timeout_expired(self) -> None:
-        if self.awaiting_headers and not self.transport.is_closing():
+    def _header_timer_fired(self) -> None:
+        """Close a connection whose headers are late; otherwise wait for the current deadline (a
+        request being served has none: answering it sets the next)."""
+        self.header_timer = None
+        if not self.awaiting_headers or self.transport.is_closing():
+            return
+        if self.loop.time() < self.header_deadline:
+            self.header_timer = self.loop.call_at(self.header_deadline, self._header_timer_fired)
+        else:
             self.transport.close()
 
     def on_url(self, url: bytes) -> None:
@@ -81,8 +128,9 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         if self.head_size > self.max_header_bytes:
             raise HeadersTooLarge  # stops the parser: the request never reaches the application
         self.awaiting_headers = False
-        self._cancel_header_timer()
         super().on_headers_complete()
+        if self.scope["method"] != "HEAD":  # whose answer has no body bytes to join the head to
+            self.cycle.transport = HeadJoiningTransport(self.transport)
 
     def on_response_complete(self) -> None:
         super().on_response_complete()

@@ -1,9 +1,9 @@
 """Request journal: the last requests the API answered, with their answers, for `GET /_mock/requests`.
 
-An ASGI stage just inside the access log, so it sees what the client sends and gets: every
-answer, from every stage (CORS preflights, 404s, the envelope's errors, injected faults), with the
-CORS headers. The mock's own surfaces (the admin API, the docs page, the documents) are not API
-requests and are left out.
+The record stage (record.py), outermost, makes the entries, so they hold what the client sent and
+got: every answer, from every stage (CORS preflights, 404s, the envelope's errors, injected faults),
+with the CORS headers. The mock's own surfaces (the admin API, the docs page, the documents) are
+not API requests and are left out.
 
 It costs little on the way: bodies stream through untouched while their first `BODY_CAP` bytes
 are kept, and an entry holds references to what the request already carries (headers, path);
@@ -16,14 +16,11 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
-
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api_model import Operation
 
@@ -39,25 +36,24 @@ COOKIE_HEADERS = frozenset({"cookie", "set-cookie"})
 class Capture:
     """The first `cap` bytes of a body as it streams past, how many went by, and whether it ended."""
 
-    __slots__ = ("cap", "chunks", "held", "size", "complete")
+    __slots__ = ("cap", "kept", "size", "complete")
 
     def __init__(self, cap: int) -> None:
         self.cap = cap
-        self.chunks: list[bytes] = []
-        self.held = 0
+        self.kept = b""  # bytes, not a list of chunks: one object fewer for the collector per body
         self.size = 0
         self.complete = False
 
     def add(self, chunk: bytes, more: bool) -> None:
         self.size += len(chunk)
-        if chunk and self.held < self.cap:
-            kept = chunk[: self.cap - self.held]  # the chunk itself (no copy) when it fits
-            self.chunks.append(kept)
-            self.held += len(kept)
+        room = self.cap - len(self.kept)
+        if chunk and room > 0:
+            # The chunk itself (no copy) when it is the first and fits; at most `cap` bytes copied in all.
+            self.kept = chunk[:room] if not self.kept else self.kept + chunk[:room]
         self.complete = not more
 
     def bytes(self) -> bytes:
-        return self.chunks[0] if len(self.chunks) == 1 else b"".join(self.chunks)
+        return self.kept
 
 
 @dataclass(slots=True)
@@ -202,47 +198,3 @@ def _status_matches(status: int | None, wanted: str) -> bool:
 
 def _no_constant(name: str) -> Any:
     raise ValueError(name)  # NaN and Infinity: no JSON the journal could answer with
-
-
-class JournalMiddleware:
-    def __init__(self, app: ASGIApp, *, journal: Journal, skip: Callable[[str], bool] = lambda path: False) -> None:
-        self.app = app
-        self.journal = journal
-        self.skip = skip  # paths that are no API request (the docs, the documents, the admin API)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.skip(scope["path"]):
-            await self.app(scope, receive, send)
-            return
-        # Made here so that the stages' notes and the operation land in this dict, even where a
-        # stage hands the next one a copy of the scope.
-        state = scope.setdefault("state", {})
-        cap = self.journal.body_cap
-        entry = Entry(time.time(), scope["method"], scope["path"], scope.get("query_string", b""),
-                      scope.get("headers", []), Capture(cap), Capture(cap))
-        started = time.perf_counter()
-
-        async def receive_and_keep() -> Message:
-            message = await receive()
-            if message["type"] == "http.request":
-                entry.request_body.add(message.get("body", b""), message.get("more_body", False))
-            return message
-
-        async def send_and_keep(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                entry.status = message["status"]
-                entry.response_headers = message.get("headers", [])
-            elif message["type"] == "http.response.body":
-                entry.response_body.add(message.get("body", b""), message.get("more_body", False))
-            await send(message)
-
-        try:
-            await self.app(scope, receive_and_keep, send_and_keep)
-        except BaseException:
-            entry.status = entry.status or 500
-            raise
-        finally:
-            entry.duration = time.perf_counter() - started
-            entry.operation = state.get("operation")
-            entry.notes = state.get("notes", entry.notes)
-            self.journal.record(entry)

@@ -17,13 +17,12 @@ one, with the headers the spec requires (429 with `Retry-After`, 401 with `WWW-A
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
 from api_model import Api, Operation, resolve_ref
 
 from .auth import CHALLENGE
 from .envelope import ApiError, field_error
-from .route import operation_of
 
 # Values for the headers the spec requires on a forced answer (others get "forced").
 HEADER_VALUES = {"retry-after": "1", **{name.lower(): value for name, value in CHALLENGE.items()}}
@@ -51,24 +50,21 @@ def required_headers(api: Api, operation: Operation, status: int) -> list[str]:
     return [name for name, header in headers.items() if resolve_ref(api.document, header).get("required")]
 
 
-class PreferMiddleware:
-    def __init__(self, app: ASGIApp, *, api: Api) -> None:
-        self.app = app
+class Prefer:
+    def __init__(self, api: Api) -> None:
         self.api = api
         self.catalog = api.errors
         self.id_parameter = api.kit.resource.id_parameter
         self.roles = api.kit.errors
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        operation = operation_of(scope) if scope["type"] == "http" else None
-        if operation is not None:
-            header = _prefer_header(scope)
-            wanted = preferences(header) if header else {}
-            if "code" in wanted:
-                error = self.forced_error(operation, wanted, self.id_parameter in scope["path_params"])
-                if error is not None:
-                    raise error
-        await self.app(scope, receive, send)
+    def check(self, scope: Scope, operation: Operation) -> None:
+        """Raise the error a `Prefer: code=` header forces, if any."""
+        header = _prefer_header(scope)
+        wanted = preferences(header) if header else {}
+        if "code" in wanted:
+            error = self.forced_error(operation, wanted, self.id_parameter in scope["path_params"])
+            if error is not None:
+                raise error
 
     def forced_error(self, operation: Operation, wanted: dict[str, str], names_a_resource: bool) -> ApiError | None:
         """The error that `Prefer` asks for, None to serve normally; a bad preference is a 400."""

@@ -5,7 +5,7 @@ A script is a list of steps, each `after_s` seconds after the previous one (the 
 script starts, or after the session's creation for the script of new sessions), each setting
 members (as `PATCH /_mock<session>` does) and appending sub-collection items (`messages`...).
 Steps are applied when they are due by the mock's clock, checked before each API request
-(`ProgressMiddleware`) and each admin read of them, so advancing the clock (clock.py) plays them
+(the pipeline's progress step) and each admin read of them, so advancing the clock (clock.py) plays them
 at once: no background task, and every run of a test meets them in the same order.
 """
 
@@ -17,8 +17,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api_model import Operation
 
@@ -125,16 +123,3 @@ class Progress:
     def clear_progress(self, operation: Operation, path: dict[str, Any], body: Any) -> dict[str, Any]:
         self.clear()
         return self.describe()
-
-
-class ProgressMiddleware:
-    """Plays the steps due before the request reaches the stages that read sessions."""
-
-    def __init__(self, app: ASGIApp, *, progress: Progress) -> None:
-        self.app = app
-        self.progress = progress
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            self.progress.catch_up()
-        await self.app(scope, receive, send)

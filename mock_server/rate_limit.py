@@ -19,13 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
-from .auth import credential_of
 from .envelope import ApiError
-from .route import operation_of
 
 if TYPE_CHECKING:
+    from api_model import Credential, Operation
+
     from .controls import Controls
 
 PERIODS = {"s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
@@ -84,26 +84,24 @@ class RateLimits:
         return buckets.take(key)
 
 
-class RateLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, controls: Controls, clock: Callable[[], float] = time.monotonic) -> None:
-        self.app = app
+class RateLimiter:
+    def __init__(self, controls: Controls, clock: Callable[[], float] = time.monotonic) -> None:
         self.controls = controls
         self.buckets = RateLimits(clock)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        operation = operation_of(scope) if scope["type"] == "http" else None
-        values = self.controls.of(operation.operation_id) if operation is not None else None
-        if values is not None and values.rate_limit is not None:
-            credential = credential_of(scope)
-            client = scope.get("client")
-            key = credential.token if credential else f"client:{client[0] if client else '-'}"
-            wait = self.buckets.take(values.rate_scope, values.rate_limit, key)
-            if wait:
-                seconds = max(1, math.ceil(wait))
-                counted = f"{values.rate_scope} requests" if values.rate_scope else "requests"
-                raise ApiError(
-                    429,
-                    f"More than {values.rate_limit.text} {counted} with this token; retry in {seconds} s.",
-                    headers={"Retry-After": str(seconds)},
-                )
-        await self.app(scope, receive, send)
+    def take(self, scope: Scope, operation: Operation, credential: Credential | None) -> None:
+        """Count the request against the limit in force for its operation: the 429 past it."""
+        values = self.controls.of(operation.operation_id)
+        if values.rate_limit is None:
+            return
+        client = scope.get("client")
+        key = credential.token if credential else f"client:{client[0] if client else '-'}"
+        wait = self.buckets.take(values.rate_scope, values.rate_limit, key)
+        if wait:
+            seconds = max(1, math.ceil(wait))
+            counted = f"{values.rate_scope} requests" if values.rate_scope else "requests"
+            raise ApiError(
+                429,
+                f"More than {values.rate_limit.text} {counted} with this token; retry in {seconds} s.",
+                headers={"Retry-After": str(seconds)},
+            )

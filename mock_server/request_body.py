@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.types import Message, Receive, Scope
+import orjson
+from starlette.types import Receive, Scope
 
 from .envelope import ApiError, field_error
 
@@ -100,20 +101,6 @@ def too_large(limit: int) -> ApiError:
     return ApiError(413, f"The body is larger than {limit} bytes, the limit of this server.")
 
 
-def replay(body: bytes) -> Receive:
-    """A receive channel that hands the already-read body to the next stage."""
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return receive
-
-
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
@@ -124,6 +111,11 @@ STRICT_JSON = json.JSONDecoder(parse_constant=_reject_constant)  # made once: js
 def parse_json(raw: bytes, charset: str = "utf-8") -> Any:
     """Strict JSON: NaN and Infinity are refused, as are bytes that are not in `charset` and
     nesting deeper than MAX_DEPTH; each is a 400."""
+    if charset == "utf-8" and raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH and not LONG_DIGITS.search(raw):
+        try:
+            return orjson.loads(raw)  # the common body, several times faster
+        except orjson.JSONDecodeError:
+            pass  # what orjson refuses is read, or refused with its reason, as the standard library does
     try:
         text = raw.decode(charset)
     except UnicodeDecodeError as exc:
@@ -138,6 +130,7 @@ def parse_json(raw: bytes, charset: str = "utf-8") -> Any:
         raise ApiError(400, f"The body is not valid JSON: {_shorten(str(exc))}.") from exc
 
 
+LONG_DIGITS = re.compile(rb"\d{19}")  # maybe an integer past 64 bits: orjson would read it as a float
 JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')  # unrolled: no alternation per character
 BRACKET = re.compile(r"[\[\]{}]")
 SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")  # the only way a lone surrogate gets into JSON

@@ -1,4 +1,4 @@
-"""Response validation stage: the mock checks its own answers against the spec before they leave.
+"""Response validation: the mock checks its own answers against the spec before they leave.
 
 An answer that would break the spec (an undocumented status, another content type, a missing
 required header, a body off its schema) is never served: it becomes a 500 in the
@@ -7,7 +7,8 @@ envelope, which names what broke, and the mock logs it.
 It replaces connexion's response validation, which builds a new (pure Python) validator for
 every response and cost three quarters of the mock's time per request: here the schemas are
 those of the 3.1 document itself, compiled once at start-up with jsonschema-rs, per operation
-and status. Errors raised by earlier stages do not pass here: they are the envelope's own.
+and status. The pipeline checks what the handle stage answers; errors raised by the stages are
+the envelope's own.
 """
 
 from __future__ import annotations
@@ -17,13 +18,11 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import jsonschema_rs
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api_model import Api, escape_pointer, resolve_ref
+from api_model import Api, Operation, escape_pointer, resolve_ref
 
 from .envelope import ApiError
 from .json_body import json_value
-from .route import operation_of
 from .validate import MAX_MESSAGE, SPEC_URI, compile_schema
 
 logger = logging.getLogger("mock_server")
@@ -112,13 +111,14 @@ def problem_with(rule: ResponseRule | None, status: int, headers: list[tuple[byt
     """What breaks the spec in this answer, or None."""
     if rule is None:
         return f"status {status} is not documented"
-    names = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in headers}
-    missing = rule.required_headers - names.keys()
-    if missing:
-        return f"required header(s) {', '.join(sorted(missing))} missing"
+    if rule.required_headers:
+        missing = rule.required_headers - {name.decode("latin-1").lower() for name, _ in headers}
+        if missing:
+            return f"required header(s) {', '.join(sorted(missing))} missing"
     if not rule.media_types:
         return "a body was sent where none is documented" if body else None
-    media_type = names.get("content-type", "").split(";")[0].strip().lower()
+    content_type = next((value for name, value in headers if name.lower() == b"content-type"), b"")
+    media_type = content_type.decode("latin-1").split(";")[0].strip().lower()
     if media_type not in rule.media_types:
         return f"content type {media_type or '(none)'} is not one of {', '.join(rule.media_types)}"
     validator = rule.media_types[media_type]
@@ -127,39 +127,16 @@ def problem_with(rule: ResponseRule | None, status: int, headers: list[tuple[byt
     return schema_problem(validator, body) if verdicts is None else verdicts.of(validator, body)
 
 
-class ResponseValidationMiddleware:
-    def __init__(self, app: ASGIApp, *, rules: dict[str, dict[int, ResponseRule]]) -> None:
-        self.app = app
+class AnswerCheck:
+    """The handle stage's answers, checked before they leave: a bad one is never sent."""
+
+    def __init__(self, rules: dict[str, dict[int, ResponseRule]]) -> None:
         self.rules = rules
         self.verdicts = Verdicts()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        operation = operation_of(scope) if scope["type"] == "http" else None
-        if operation is None:
-            await self.app(scope, receive, send)
-            return
-        rules = self.rules[operation.operation_id]
-        start: Message = {}
-        chunks: list[bytes] = []
-
-        async def check_then_send(message: Message) -> None:
-            # Hold the answer back until it is whole and checked; a bad one must not start.
-            if message["type"] == "http.response.start":
-                start.update(message)
-                return
-            if message["type"] != "http.response.body":
-                await send(message)
-                return
-            chunks.append(message.get("body", b""))
-            if message.get("more_body", False):
-                return
-            body = b"".join(chunks)
-            status = start["status"]
-            problem = problem_with(rules.get(status), status, start.get("headers", []), body, self.verdicts)
-            if problem is not None:
-                logger.error("%s answered %s against the spec: %s", operation.operation_id, status, problem)
-                raise ApiError(500, f"The mock's answer to {operation.operation_id} broke the spec ({problem}); see its log.")
-            await send(start)
-            await send({"type": "http.response.body", "body": body})
-
-        await self.app(scope, receive, check_then_send)
+    def check(self, operation: Operation, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        """The 500 that replaces an answer breaking the spec (the mock's log says what broke)."""
+        problem = problem_with(self.rules[operation.operation_id].get(status), status, headers, body, self.verdicts)
+        if problem is not None:
+            logger.error("%s answered %s against the spec: %s", operation.operation_id, status, problem)
+            raise ApiError(500, f"The mock's answer to {operation.operation_id} broke the spec ({problem}); see its log.")

@@ -147,18 +147,29 @@ class TenantIndex:
         key = record.sort_key()
         self.keys.add(key)
         self.key_of[record.id] = key
+        self._hold(record.id, values)
+
+    def revalue(self, record_id: str, dropped: set[Hashable], added: set[Hashable]) -> None:
+        """A record's filter values changed (its place in list order never does)."""
+        self._release(record_id, dropped)
+        self._hold(record_id, added)
+
+    def remove(self, record: Record, values: set[Hashable]) -> None:
+        self.keys.discard(self.key_of.pop(record.id))
+        self._release(record.id, values)
+
+    def _hold(self, record_id: str, values: set[Hashable]) -> None:
         for value in values:
             holders = self.holders.get(value)
             if holders is None:
                 holders = self.holders[value] = set()
-            holders.add(record.id)
+            holders.add(record_id)
 
-    def remove(self, record: Record, values: set[Hashable]) -> None:
-        self.keys.discard(self.key_of.pop(record.id))
+    def _release(self, record_id: str, values: set[Hashable]) -> None:
         for value in values:
             holders = self.holders.get(value)
             if holders is not None:
-                holders.discard(record.id)
+                holders.discard(record_id)
                 if not holders:
                     del self.holders[value]
 
@@ -293,8 +304,7 @@ class Store:
             previous = stored.fields.get(self.updated)
             record.fields[self.updated] = max(previous, now) if isinstance(previous, (int, float)) else now
             self._check_room(record, stored)
-            self._remove(stored)
-            self._insert(record)
+            self._replace(stored, record)
             return record
 
     def delete(self, tenant: Tenant, record_id: str, check: Callable[[Record], None] | None = None) -> None:
@@ -322,6 +332,16 @@ class Store:
             index = self._indexes[record.tenant] = TenantIndex()
         index.add(record, self.filter_values(record))
         self._text += record_text(record)
+
+    def _replace(self, stored: Record, record: Record) -> None:
+        """`record` in the place of `stored` (the same id and list position): the index moves only
+        for the filter values that changed, which most writes leave alone."""
+        record.tenant = stored.tenant
+        self._records[(record.tenant, record.id)] = record
+        before, after = self.filter_values(stored), self.filter_values(record)
+        if before != after:
+            self._indexes[record.tenant].revalue(record.id, before - after, after - before)
+        self._text += record_text(record) - record_text(stored)
 
     def _remove(self, record: Record) -> None:
         del self._records[(record.tenant, record.id)]

@@ -13,7 +13,8 @@ import pytest
 
 from conftest import ADMIN, SESSIONS, free_port
 from mock_server import MockConfig, build
-from mock_server.access_log import AccessLogMiddleware, log_line, note, printable
+from mock_server.access_log import AccessLog, log_line, note, printable
+from mock_server.record import RecordMiddleware
 
 LINE = re.compile(r"^(?P<method>[A-Z]+) (?P<target>\S+) (?P<status>\d{3}|-) (?P<ms>\d+\.\d)ms$")
 
@@ -47,7 +48,7 @@ def test_a_crash_is_logged_as_500():
     stream = io.StringIO()
     scope = {"type": "http", "method": "GET", "path": "/x", "headers": []}
     with pytest.raises(RuntimeError):
-        asyncio.run(AccessLogMiddleware(crash, stream=stream)(scope, None, None))
+        asyncio.run(RecordMiddleware(crash, log=AccessLog(stream))(scope, None, None))
     assert LINE.match(stream.getvalue().strip())["status"] == "500"
 
 
@@ -91,3 +92,37 @@ def test_the_stages_notes_follow_on_the_same_line_escaped():
     note(scope, "refused origin http://a\n.test")
     note(scope, "unknown query: b")
     assert log_line(scope, 200, 0.001) == "GET /x 200 1.0ms refused origin http://a\\n.test; unknown query: b\n"
+
+
+def test_lines_are_written_at_once_when_idle_and_together_once_per_loop_turn_under_load():
+    stream = io.StringIO()
+    log = AccessLog(stream)
+
+    async def scenario() -> list[str]:
+        seen = []
+        log.write("idle\n")  # no other request being served
+        seen.append(stream.getvalue())
+        log.in_flight = 2  # two requests still being served: the lines of this turn go together
+        log.write("a\n")
+        log.write("b\n")
+        seen.append(stream.getvalue())
+        await asyncio.sleep(0)
+        seen.append(stream.getvalue())
+        return seen
+
+    assert asyncio.run(scenario()) == ["idle\n", "idle\n", "idle\na\nb\n"]
+
+
+def test_concurrent_requests_each_get_their_line(capsys):
+    import httpx
+
+    mock = build(MockConfig(log_requests=True))
+
+    async def burst() -> None:
+        transport = httpx.ASGITransport(app=mock.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            await asyncio.gather(*(client.get(f"{SESSIONS}?first={n}", headers=ADMIN) for n in range(1, 21)))
+
+    asyncio.run(burst())
+    lines = [match for match in logged(capsys) if match]
+    assert sorted(int(m["target"].rpartition("=")[2]) for m in lines) == list(range(1, 21))

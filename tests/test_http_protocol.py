@@ -9,8 +9,11 @@ import time
 
 import pytest
 
-from conftest import SESSIONS
+from conftest import ADMIN, SESSIONS
 from mock_server import build
+from mock_server.app import MockConfig
+from mock_server.faults import Latency
+from mock_server.http_protocol import CONTINUE, HeadJoiningTransport
 from mock_server.server import BackgroundServer
 
 
@@ -101,3 +104,75 @@ def test_a_keep_alive_connection_serves_requests_then_closes_when_idle(server):
             sock.sendall(f"GET {SESSIONS} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
             assert answer(sock)[0] == 401
         assert closed_by_server(sock)
+
+
+def test_a_request_slower_to_answer_than_the_header_timeout_is_answered_and_the_next_one_timed():
+    """The header timeout bounds the wait for headers only: an answer that takes longer (here the
+    injected latency) is sent whole, and the next request on the connection gets a fresh deadline."""
+    mock = build(MockConfig(latency=Latency(900, 900)))
+    with BackgroundServer(mock.app, header_timeout=0.5, **mock.serve_options()) as slow, connect(slow) as sock:
+        sock.sendall(f"GET {SESSIONS} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+        assert answer(sock)[0] == 401
+        sock.sendall(f"GET {SESSIONS} HTTP/1.1\r\nHost: localhost\r\nX-Slow: ".encode())  # never completed
+        started = time.monotonic()
+        assert closed_by_server(sock)
+        assert time.monotonic() - started < 2
+
+
+def test_a_head_request_gets_its_head_and_a_continue_comes_before_the_body(server):
+    with connect(server) as sock:
+        sock.sendall(b"HEAD /openapi.yaml HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        status, headers, _ = answer_head(sock)
+        assert status == 200 and int(headers["content-length"]) > 0
+        sock.sendall(f"POST {SESSIONS} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                     f"Authorization: {ADMIN['Authorization']}\r\n"
+                     "Content-Length: 2\r\nExpect: 100-continue\r\n\r\n".encode())
+        assert answer_head(sock)[0] == 100  # before any byte of the body is sent
+        sock.sendall(b"{}")
+        assert answer(sock)[0] == 422  # the body is read: a prompt is required
+
+
+def answer_head(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
+    """Status and headers of an answer without a body (HEAD, 100 Continue)."""
+    data = b""
+    while not data.endswith(b"\r\n\r\n"):
+        chunk = sock.recv(1)
+        assert chunk, "closed before the head was complete"
+        data += chunk
+    lines = data.decode("latin-1").split("\r\n")
+    return int(lines[0].split()[1]), {n.lower(): v.strip() for n, _, v in (x.partition(":") for x in lines[1:] if x)}, b""
+
+
+class RecordingTransport:
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(data)
+
+    def close(self) -> None:
+        self.closed = True
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+
+def test_an_answer_is_one_write_its_head_joined_to_its_body():
+    transport = RecordingTransport()
+    joined = HeadJoiningTransport(transport)  # type: ignore[arg-type]
+    joined.write(CONTINUE)
+    assert transport.writes == [CONTINUE]  # an interim answer is not held
+    joined.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n")
+    assert transport.writes == [CONTINUE]
+    joined.write(b"{}")
+    joined.write(b"more")
+    assert transport.writes == [CONTINUE, b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}", b"more"]
+
+
+def test_an_answer_cut_short_after_its_head_still_sends_the_head_before_closing():
+    transport = RecordingTransport()
+    joined = HeadJoiningTransport(transport)  # type: ignore[arg-type]
+    joined.write(b"HTTP/1.1 200 OK\r\ncontent-length: 9\r\n\r\n")
+    joined.close()
+    assert transport.writes == [b"HTTP/1.1 200 OK\r\ncontent-length: 9\r\n\r\n"] and transport.closed

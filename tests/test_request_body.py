@@ -10,7 +10,7 @@ import pytest
 from conftest import ADMIN, SESSIONS
 from mock_server import MockConfig, build
 from mock_server.envelope import ApiError
-from mock_server.request_body import MAX_DEPTH, non_text_errors, read_limited
+from mock_server.request_body import MAX_DEPTH, non_text_errors, parse_json, read_limited
 
 JSON = {**ADMIN, "Content-Type": "application/json"}
 
@@ -115,3 +115,17 @@ def test_a_streamed_body_stops_being_read_at_the_limit():
 def test_the_limit_applies_to_every_operation_with_a_body(client, method, suffix):
     response = client.request(method, SESSIONS + suffix, content=b"x" * (3 * 1024 * 1024), headers=JSON)
     assert_problem(response, 413, "payload_too_large")
+
+
+@pytest.mark.parametrize("raw", [
+    b'{"a": 18446744073709551616, "b": -9223372036854775809}',  # integers past 64 bits stay exact
+    b'{"a": 1, "a": 2}',  # the last duplicate wins
+    b'{"f": [1.0000000000000001, 1e308, -0.0, 5E-324], "s": "\\u00e9\\ud83d\\ude00 \\"q\\""}',
+    b'{"n": null, "t": true, "e": {}, "l": [[], [{}]]}',
+    b'  {"spaced" : [ 1 , 2 ] }\r\n',
+    b'{"big": 1e400}',  # read as the standard library reads it (infinity), for the schema to judge
+])
+def test_a_body_reads_as_the_standard_library_reads_it(raw):
+    import json
+
+    assert repr(parse_json(raw)) == repr(json.loads(raw))

@@ -241,3 +241,12 @@ def test_text_grown_by_appends_is_refused_at_the_limit(clock):
             store.apply(("t1",), "a", lambda r, now: r.children["messages"].append({"m": "y" * 9}))
             grown += 1
     assert grown == (120 - len("updated") - len("messages")) // len("m" + "y" * 9)
+
+
+def test_a_change_that_leaves_the_filter_values_keeps_the_record_in_place_and_listed(store):
+    for name, created in (("old", 1), ("mid", 2), ("new", 3)):
+        store.insert(record(name, created=created, tags=["x"]))
+    store.apply(("t1",), "mid", lambda r, now: r.fields.update(title="changed", text="y" * 10))
+    listed = store.list(("t1",), [("tag", "x")])
+    assert [r.id for r in listed] == ["new", "mid", "old"] and listed[1].fields["title"] == "changed"
+    assert store._text == sum(record_text(r) for r in store.list(("t1",)))
