@@ -90,8 +90,10 @@ class Controls:
 
     def _install(self, settings: Settings) -> None:
         by_operation = {op_id: effective(settings, op_id) for op_id in settings.operations}
+        api_wide = effective(settings, None)
         # One assignment, so a request in flight reads the old snapshot or the new one, never a mix.
-        self._current = (settings, effective(settings, None), by_operation)
+        self._current = (settings, api_wide, by_operation)
+        self.any_latency = any(values.latency is not None for values in (api_wide, *by_operation.values()))
 
     @property
     def settings(self) -> Settings:

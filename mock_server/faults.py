@@ -90,8 +90,8 @@ class LatencyMiddleware:
         self.exempt = exempt
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.exempt(scope["path"]):
-            await self.app(scope, receive, send)
+        if scope["type"] != "http" or not self.controls.any_latency or self.exempt(scope["path"]):
+            await self.app(scope, receive, send)  # nothing to delay: no latency is set, or not the API
             return
         # Made here, so that the route stage, further in, names the operation in this same dict.
         state = scope.setdefault("state", {})

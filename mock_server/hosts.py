@@ -23,6 +23,7 @@ from .envelope import ApiError
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 TEST_CLIENT_HOST = "testserver"  # the name Starlette's and connexion's test clients send
 ANY_INTERFACE = ("0.0.0.0", "::", "")
+MAX_ACCEPTED = 1024  # Host values remembered as allowed (a name on each port it is reached by)
 
 
 def is_loopback(host: str) -> bool:
@@ -55,6 +56,7 @@ class HostMiddleware:
         self.app = app
         self.allowed = frozenset(name.lower() for name in allowed)
         self.any_host = "*" in self.allowed
+        self.accepted: set[bytes] = set()  # Host values seen and allowed, as sent: checked by one lookup
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -67,9 +69,13 @@ class HostMiddleware:
     def check(self, scope: Scope) -> None:
         for name, value in scope["headers"]:
             if name == b"host":
+                if value in self.accepted:
+                    return
                 host = host_name(value.decode("latin-1"))
                 if host not in self.allowed:
                     shown = host if host.isprintable() and len(host) <= 100 else repr(host[:100])
                     raise ApiError(400, f"Host {shown!r} is not a name of this mock; if it should be, "
                                                   f"start it with --allowed-host {shown}.")
+                if len(self.accepted) < MAX_ACCEPTED:  # the names allowed, on any port: bounded all the same
+                    self.accepted.add(value)
                 return
