@@ -61,19 +61,30 @@ def _lookup(root: Any, dotted: str) -> Any:
     return root
 
 
-def value_of(value: Any, fields: dict[str, Any], request: Request, now: float) -> Any:
+Getter = Callable[[dict[str, Any], Request, float], Any]  # (the record's members, the request, now) -> value
+
+
+def getter(value: Any) -> Getter:
+    """How to compute a declared value, worked out once (a create applies a dozen of them)."""
     if isinstance(value, Open):
-        return value_of(value.value, fields, request, now)  # the contract leaves it open: the mock's choice
+        return getter(value.value)  # the contract leaves it open: the mock's choice
     if not isinstance(value, Source):
-        return copy_json(value)
+        if value is None or isinstance(value, (str, int, float, bool)):
+            return lambda fields, request, now: value
+        return lambda fields, request, now: copy_json(value)
     if value.kind == "template":
-        return value.text.format_map(_Members(fields))
+        text = value.text
+        return lambda fields, request, now: text.format_map(_Members(fields))
     if value.text == "now":
-        return now
+        return lambda fields, request, now: now
     scope, _, name = value.text.partition(".")
     if scope not in SOURCES:
         raise KeyError(scope)
-    return copy_json(_lookup(getattr(request, scope), name))
+    return lambda fields, request, now: copy_json(_lookup(getattr(request, scope), name))
+
+
+def value_of(value: Any, fields: dict[str, Any], request: Request, now: float) -> Any:
+    return getter(value)(fields, request, now)
 
 
 class _Members:
@@ -126,6 +137,7 @@ class Lifecycle:
         self.api = api
         self.resource = api.kit.resource
         self.representation = representation
+        self._getters: dict[int, tuple[dict[str, Any], list[tuple[str, Getter]]]] = {}  # see `getters`
         create = api.by_kind("create")[0]
         self.create = api.kit.behaviours[create.operation_id]  # what seeds and fixtures start from
         # What a create body member left out means: its schema's default (an empty list, say).
@@ -157,7 +169,7 @@ class Lifecycle:
         record = Record(record_id, tenant, now, fields)
         for effect in behaviour.set:
             if holds(effect.when, fields, request):
-                fields.update({name: value_of(value, fields, request, now) for name, value in effect.then.items()})
+                fields.update({name: get(fields, request, now) for name, get in self.getters(effect.then)})
         if behaviour.append is not None and first_item:
             self._append(record, behaviour, request, now)
         return record
@@ -177,10 +189,17 @@ class Lifecycle:
                 self._append(record, behaviour, request, now)
             for effect in behaviour.set:
                 if holds(effect.when, before, request):
-                    record.fields.update({name: value_of(value, record.fields, request, now)
-                                          for name, value in effect.then.items()})
+                    record.fields.update({name: get(record.fields, request, now)
+                                          for name, get in self.getters(effect.then)})
 
         return change
+
+    def getters(self, values: dict[str, Any]) -> list[tuple[str, Getter]]:
+        """A declared `then` or `item`, each value's getter worked out on first use."""
+        known = self._getters.get(id(values))
+        if known is None:  # the declaration lives as long as the mock; the mapping is kept, its id stays its own
+            known = self._getters[id(values)] = (values, [(name, getter(value)) for name, value in values.items()])
+        return known[1]
 
     def refusals(self, behaviour: Behaviour, request: Request) -> Callable[[Record], None]:
         """The operation's `refuse` rules, checked in order on a record's state: `Refused` for the first that holds."""
@@ -196,7 +215,7 @@ class Lifecycle:
         assert behaviour.append is not None
         child = self.resource.children[behaviour.append.child]
         items = record.children.setdefault(child.name, [])
-        item = {name: value_of(value, record.fields, request, now) for name, value in behaviour.append.item.items()}
+        item = {name: get(record.fields, request, now) for name, get in self.getters(behaviour.append.item)}
         item[child.id] = f"{record.id}-{len(items) + 1}"
         item[child.created] = now
         items.append(item)
