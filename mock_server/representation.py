@@ -8,6 +8,7 @@ the declared `created` and `updated`, and every `date-time` member.
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import datetime, timezone
 from typing import Any
@@ -41,6 +42,7 @@ def _is_date_time(document: dict[str, Any], node: dict[str, Any]) -> bool:
     return any(option.get("format") == "date-time" for option in _options(document, node))
 
 
+@functools.lru_cache(maxsize=1024)  # a record's instants often coincide, and a busy millisecond's records'
 def rfc3339(instant: float) -> str:
     return datetime.fromtimestamp(instant, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 

@@ -201,3 +201,16 @@ def test_its_documents_are_served(client):
     assert client.get("/docs/").status_code == 200
     admin = client.get("/_mock/admin.yaml").text
     assert "/_mock/api/v1/org/{org}/ws/{workspace}/sessions/{session_id}" in admin
+
+
+def test_new_ids_are_version_4_uuids_as_the_standard_library_writes_them():
+    import random
+    import uuid
+
+    from mock_server.lifecycle import make_id, uuid4_text
+
+    draws = random.Random(7)
+    for bits in [0, (1 << 128) - 1, *(draws.getrandbits(128) for _ in range(2000))]:
+        assert uuid4_text(bits) == str(uuid.UUID(int=bits, version=4))
+    made = uuid.UUID(make_id("{uuid}"))
+    assert (made.version, made.variant) == (4, uuid.RFC_4122)
