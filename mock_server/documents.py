@@ -14,8 +14,9 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .json_body import MEDIA_TYPE
+
 YAML = b"application/yaml"
-JSON = b"application/json"
 NO_CACHE = [(b"cache-control", b"no-cache")]  # pages and their assets: a new mock version shows at once
 
 
@@ -42,4 +43,4 @@ class DocumentsMiddleware:
         if content is None or scope["method"] not in ("GET", "HEAD"):
             await self.app(scope, receive, send)
             return
-        await send_content(scope, send, JSON if scope["path"].endswith(".json") else YAML, content)
+        await send_content(scope, send, MEDIA_TYPE if scope["path"].endswith(".json") else YAML, content)

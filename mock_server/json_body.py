@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 
+MEDIA_TYPE = b"application/json"  # the Content-Type of what json_bytes makes
+
 
 def json_bytes(value: Any) -> bytes:
     try:

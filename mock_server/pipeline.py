@@ -22,7 +22,7 @@ from api_model import Credential, Operation
 from .auth import Auth
 from .envelope import ApiError
 from .faults import Faults
-from .json_body import json_bytes
+from .json_body import MEDIA_TYPE, json_bytes
 from .prefer import Prefer
 from .progress import Progress
 from .rate_limit import RateLimiter
@@ -30,7 +30,6 @@ from .response_validation import AnswerCheck
 from .route import Router
 from .validate import RequestValidator, Validated
 
-JSON = b"application/json"
 # operation, valid request, credential -> status, JSON body (None: no body)
 Handler = Callable[[Operation, Validated, Credential | None], Awaitable[tuple[int, Any]]]
 
@@ -69,7 +68,7 @@ class Pipeline:
                 self.progress.catch_up()  # steps due by now, played before the handler reads
             status, body = await self.handle(operation, request, credential)
             content = b"" if body is None else json_bytes(body)
-            headers = [(b"content-type", JSON)] if body is not None else []
+            headers = [(b"content-type", MEDIA_TYPE)] if body is not None else []
             headers.append((b"content-length", str(len(content)).encode()))
             if self.answers is not None:
                 self.answers.check(operation, status, headers, content)
