@@ -48,7 +48,7 @@ def test_a_pooled_cell_answers_only_successes(name, tmp_path):
     api = load(APIS[name])
     token = api.default_credentials()[0].token
     mock = build(MockConfig(spec_path=APIS[name], max_body_bytes=64 * 1024 * 1024))
-    pools = Pools(api, tmp_path, seconds=1, delete_rate=3000)
+    pools = Pools(api, tmp_path, seconds=1)  # sized as the bench sizes them: a faster mock must not run out
     with BackgroundServer(mock.app, **mock.serve_options()) as server:
         for target in (t for t in plan(api) if t.pooled):
             paths_file, _ = pools.load(server.url, target)
