@@ -209,7 +209,8 @@ def build(config: MockConfig | None = None, *, store_class: type[Store] = Store)
                                        cursor_errors=handlers.cursor_errors, strict=config.strict),
             progress=progress,
             handle=handlers,
-            answers=AnswerCheck(compile_rules(api)) if config.validate_responses else None,
+            answers=AnswerCheck(compile_rules(api), unrepeated=(o.operation_id for o in api.by_kind("create")))
+            if config.validate_responses else None,
         ),
         LifespanMiddleware,
     ]

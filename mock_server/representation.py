@@ -67,12 +67,12 @@ class Shape:
                          if name in instants or _is_date_time(api.document, node)}  # member -> rendered as an integer
 
     def render(self, values: dict[str, Any]) -> dict[str, Any]:
-        out = {}
-        for name in self.members:
-            value = values.get(name, self.defaults[name])
-            if name in self.instants and isinstance(value, (int, float)) and not isinstance(value, bool):
-                value = int(value) if self.instants[name] else rfc3339(value)
-            out[name] = value  # nested values are shared with the stored snapshot, which never changes
+        # Nested values are shared with the stored snapshot, which never changes.
+        out = {name: values.get(name, default) for name, default in self.defaults.items()}
+        for name, as_integer in self.instants.items():
+            value = out[name]
+            if type(value) is float or type(value) is int:  # not bool: an instant is a number
+                out[name] = int(value) if as_integer else rfc3339(value)
         return out
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import jsonschema_rs
@@ -99,9 +100,9 @@ def schema_problem(validator: jsonschema_rs.Draft202012Validator, body: bytes) -
         document = json_value(body)
     except ValueError as exc:
         return f"the body is not JSON: {exc}"
-    error = next(validator.iter_errors(document), None)
-    if error is None:
-        return None
+    if validator.is_valid(document):
+        return None  # the common case, without building an error
+    error = next(validator.iter_errors(document))
     where = "/".join(map(str, error.instance_path)) or "(body)"
     return f"{where}: {error.message[:MAX_MESSAGE]}"
 
@@ -130,13 +131,17 @@ def problem_with(rule: ResponseRule | None, status: int, headers: list[tuple[byt
 class AnswerCheck:
     """The handle stage's answers, checked before they leave: a bad one is never sent."""
 
-    def __init__(self, rules: dict[str, dict[int, ResponseRule]]) -> None:
+    def __init__(self, rules: dict[str, dict[int, ResponseRule]], unrepeated: Iterable[str] = ()) -> None:
         self.rules = rules
         self.verdicts = Verdicts()
+        # Operations whose answers never repeat (a create's holds a record made now): remembering
+        # their verdicts would only push out the ones that serve again, and churn memory.
+        self.unrepeated = frozenset(unrepeated)
 
     def check(self, operation: Operation, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
         """The 500 that replaces an answer breaking the spec (the mock's log says what broke)."""
-        problem = problem_with(self.rules[operation.operation_id].get(status), status, headers, body, self.verdicts)
+        verdicts = None if operation.operation_id in self.unrepeated else self.verdicts
+        problem = problem_with(self.rules[operation.operation_id].get(status), status, headers, body, verdicts)
         if problem is not None:
             logger.error("%s answered %s against the spec: %s", operation.operation_id, status, problem)
             raise ApiError(500, f"The mock's answer to {operation.operation_id} broke the spec ({problem}); see its log.")

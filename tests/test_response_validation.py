@@ -8,7 +8,8 @@ from api_model import load
 from conftest import ADMIN, SESSIONS
 from mock_server import MockConfig, build, handlers
 from mock_server.json_body import encoded
-from mock_server.response_validation import Verdicts, compile_rules, problem_with
+from mock_server.envelope import ApiError
+from mock_server.response_validation import AnswerCheck, Verdicts, compile_rules, problem_with
 
 
 @pytest.fixture(scope="module")
@@ -80,8 +81,11 @@ class CountingValidator:
     def __init__(self) -> None:
         self.calls = 0
 
-    def iter_errors(self, value):
+    def is_valid(self, value):
         self.calls += 1
+        return "bad" not in value
+
+    def iter_errors(self, value):
         if "bad" in value:
             yield type("Error", (), {"instance_path": ["bad"], "message": "bad is not allowed"})()
 
@@ -107,6 +111,16 @@ def test_the_verdicts_kept_are_bounded_by_their_bodies_size():
     verdicts.of(validator, big)
     verdicts.of(validator, big)  # past max_body_bytes: never kept
     assert validator.calls == 23
+
+
+def test_the_answers_of_an_operation_that_never_repeats_are_checked_without_being_remembered(rules):
+    api, compiled = rules
+    answers = AnswerCheck(compiled, unrepeated=["create_session"])
+    headers = [(b"content-type", b"application/json")]
+    for operation_id in ("create_session", "create_session", "get_session"):
+        with pytest.raises(ApiError):  # an empty object is no session: refused each time, remembered or not
+            answers.check(api.operations[operation_id], 200, headers, b"{}")
+    assert answers.verdicts.held == len(b"{}")  # the get's verdict alone
 
 
 def test_a_list_whose_page_breaks_the_schema_is_a_500(client, mock, monkeypatch):
