@@ -74,12 +74,19 @@ class EnvelopedCORSMiddleware(CORSMiddleware):
 
 async def send_varying_by_origin(send: Send, message: Message) -> None:
     if message["type"] == "http.response.start":
-        headers = list(message.get("headers", ()))
-        vary = [value for name, value in headers if name.lower() == b"vary"]
-        if vary:
-            headers = [(name, value) for name, value in headers if name.lower() != b"vary"]
-        message["headers"] = [*headers, (b"vary", b", ".join([*vary, b"Origin"]))]
+        headers = message.get("headers", ())
+        for name, _ in headers:
+            if name.lower() == b"vary":  # rare: one Vary header, naming Origin after the others
+                vary = [value for name, value in headers if name.lower() == b"vary"]
+                headers = [(name, value) for name, value in headers if name.lower() != b"vary"]
+                message["headers"] = [*headers, (b"vary", b", ".join([*vary, b"Origin"]))]
+                break
+        else:
+            message["headers"] = [*headers, VARY_ORIGIN]
     await send(message)
+
+
+VARY_ORIGIN = (b"vary", b"Origin")
 
 
 def refused_origin_note(origin: str) -> str:

@@ -78,6 +78,7 @@ class Pipeline:
             if request.headers:
                 error.headers = {**error.headers, **request.headers}
             raise
-        headers.extend((name.lower().encode(), value.encode()) for name, value in request.headers.items())
+        if request.headers:
+            headers.extend((name.lower().encode(), value.encode()) for name, value in request.headers.items())
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": content})

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from conftest import ADMIN, SESSIONS
 from mock_server import MockConfig, build
 from mock_server.cli import parser
+from mock_server.cors import send_varying_by_origin
 
 
 def preflight(client, origin: str, method: str = "POST"):
@@ -102,3 +105,22 @@ def test_a_refused_origin_s_log_line_says_how_to_allow_it(capsys):
     assert file_page.endswith("refused origin 'null': serve the page from http://localhost (any port) to call this mock")
     assert same_origin.startswith(f"GET {SESSIONS} 200 ") and same_origin.endswith("ms")
     assert allowed.startswith(f"GET {SESSIONS} 200 ") and allowed.endswith("ms")
+
+
+def test_an_answer_to_a_request_without_origin_still_varies_by_origin(client):
+    """A cache between a page and the mock must not hand one origin's answer to another."""
+    response = client.get(SESSIONS, headers=ADMIN)
+    assert response.status_code == 200 and response.headers.get_list("vary") == ["Origin"]
+
+
+@pytest.mark.parametrize("given, expected", [([], b"Origin"), ([b"Accept"], b"Accept, Origin"),
+                                             ([b"Accept", b"Prefer"], b"Accept, Prefer, Origin")])
+def test_an_answer_with_its_own_vary_gets_one_vary_naming_origin_last(given, expected):
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    headers = [(b"content-type", b"application/json")] + [(b"Vary", value) for value in given]
+    asyncio.run(send_varying_by_origin(send, {"type": "http.response.start", "status": 200, "headers": headers}))
+    assert sent[0]["headers"] == [(b"content-type", b"application/json"), (b"vary", expected)]
