@@ -74,16 +74,20 @@ class EnvelopedCORSMiddleware(CORSMiddleware):
 
 async def send_varying_by_origin(send: Send, message: Message) -> None:
     if message["type"] == "http.response.start":
-        headers = message.get("headers", ())
-        for name, _ in headers:
-            if name.lower() == b"vary":  # rare: one Vary header, naming Origin after the others
-                vary = [value for name, value in headers if name.lower() == b"vary"]
-                headers = [(name, value) for name, value in headers if name.lower() != b"vary"]
-                message["headers"] = [*headers, (b"vary", b", ".join([*vary, b"Origin"]))]
-                break
-        else:
-            message["headers"] = [*headers, VARY_ORIGIN]
+        message["headers"] = varying_by_origin(message.get("headers", ()))
     await send(message)
+
+
+def varying_by_origin(headers: Sequence[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """`headers` with Origin named in their Vary header: one Vary header, Origin last."""
+    for name, _ in headers:
+        if name.lower() == b"vary":
+            break
+    else:
+        return [*headers, VARY_ORIGIN]  # the common case: the answer has no Vary of its own
+    vary = [value for name, value in headers if name.lower() == b"vary"]
+    others = [(name, value) for name, value in headers if name.lower() != b"vary"]
+    return [*others, (b"vary", b", ".join([*vary, b"Origin"]))]
 
 
 VARY_ORIGIN = (b"vary", b"Origin")
