@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import random
 import secrets
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
