@@ -1,18 +1,16 @@
 """Assemble the mock for an API: host -> side routes or the pipeline
 route -> prefer -> faults -> auth -> rate limit -> validate -> progress -> handle -> answer check
-(pipeline.py), every error rendered by the envelope, every answer of the API delayed by the
+(pipeline.py), every error rendered by the envelope stage, every answer of the API delayed by the
 latency stage as it leaves (the runtime controls, controls.py, say how long, and how often faults
 strike).
 
-Every step is this package's own, in the order the contract fixes, and each reads what it needs
-from the API's document and declaration: the same code serves any API the kit has a spec for.
-connexion keeps what it does well around them: the error-handler plumbing that renders the
-envelope, and the lifespan. Outside it all, the record of each request (its log line, its journal
-entry), latency and CORS (outermost, so they see every answer, errors included); beside the
-pipeline, the side routes
-(side_routes.py): the documents (the 3.1 files, and a 3.0.3 view at /openapi.json for tools that
-read only 3.0), the docs page (/docs/, Swagger UI 5 over the 3.1 documents), the dashboard and the
-admin API (/_mock/), which are not API operations.
+Every step is this package's own, in the order the contract fixes, and each reads what it needs from
+the API's document and declaration: the same code serves any API the kit has a spec for. connexion
+holds the stages together and keeps the lifespan. Outside it all, the record of each request (its
+log line, its journal entry), latency and CORS (outermost, so they see every answer, errors
+included); beside the pipeline, the side routes (side_routes.py): the documents (the 3.1 files, and
+a 3.0.3 view at /openapi.json for tools that read only 3.0), the docs page (/docs/, Swagger UI 5
+over the 3.1 documents), the dashboard and the admin API (/_mock/), which are not API operations.
 """
 
 from __future__ import annotations
@@ -27,9 +25,7 @@ from typing import Any
 import jsonschema_rs
 import yaml
 from connexion import AsyncApp
-from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
-from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.resolver import Resolver
 
 from api_model import (
@@ -56,7 +52,7 @@ from .dashboard import page as dashboard_page
 from .docs_page import PREFIX as DOCS_PREFIX
 from .docs_page import DocsPageMiddleware, page, swagger_ui_assets, with_this_server
 from .documents import DocumentsMiddleware
-from .envelope import Envelope, register_error_handlers
+from .envelope import Envelope, EnvelopeMiddleware
 from .faults import Faults, Latency, LatencyMiddleware
 from .filters import Filters
 from .fixtures import FixtureReader
@@ -186,8 +182,7 @@ def build(config: MockConfig | None = None, *, store_class: type[Store] = Store)
         if config.log_requests or config.journal_size else None,
         partial(LatencyMiddleware, controls=controls, rng=rng, exempt=not_the_api),
         cors_stage(envelope, config.cors_origins),
-        ServerErrorMiddleware,
-        ExceptionMiddleware,
+        partial(EnvelopeMiddleware, envelope=envelope),
         partial(HostMiddleware, allowed=config.allowed_hosts),
         partial(SideRoutes, claims=not_the_api, stages=[
             partial(DocumentsMiddleware, documents=documents),
@@ -219,7 +214,6 @@ def build(config: MockConfig | None = None, *, store_class: type[Store] = Store)
         openapi30,
         resolver=Resolver(function_resolver=lambda operation_id: _not_dispatched),
     )
-    register_error_handlers(app, envelope)
     mock.app = app
     mock.controls = controls
     mock.journal = journal

@@ -1,10 +1,11 @@
 """The error envelope: every error, from every stage, leaves the mock through here.
 
-Stages raise `ApiError` with an HTTP status (and the type, where one status has several);
-connexion's exception middleware hands it (and connexion's, starlette's and unexpected errors)
-to the handlers `register_error_handlers` installs, which render the API's envelope: its media
-type, its members and its types come from the spec and its declaration, so the same code
-renders an RFC 9457 problem for one API and `{type, status, message, details}` for another.
+Stages raise `ApiError` with an HTTP status (and the type, where one status has several); the
+envelope stage (`EnvelopeMiddleware`, outside every stage that raises) renders it in the API's
+envelope: its media type, its members and its types come from the spec and its declaration, so
+the same code renders an RFC 9457 problem for one API and `{type, status, message, details}` for
+another. Anything else raised is a fault of the mock: logged with its traceback and answered as the
+envelope's 500.
 """
 
 from __future__ import annotations
@@ -13,9 +14,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from connexion.exceptions import ProblemException
-from connexion.lifecycle import ConnexionRequest, ConnexionResponse
-from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api_model import Api, SpecError
 
@@ -94,47 +93,47 @@ class Envelope:
     def encode(self, error: ApiError, instance: str) -> tuple[int, bytes]:
         return self.type_of(error)[1], json_bytes(self.body(error, instance))
 
-    def render(self, error: ApiError, instance: str) -> ConnexionResponse:
-        status, content = self.encode(error, instance)
-        return ConnexionResponse(status_code=status, mimetype=self.media_type, content_type=self.media_type,
-                                 body=content, headers=error.headers)
-
     def bad_request_body(self, detail: str, instance: str) -> tuple[bytes, bytes]:
         """A 400 as (content type, body), for answers the HTTP layer gives itself."""
         return self.media_type.encode(), self.encode(ApiError(400, detail), instance)[1]
 
 
-def from_status(status: int, detail: str | None, headers: dict[str, str] | None = None) -> ApiError:
-    """The error of a library that raised only a status code."""
-    return ApiError(status, detail or f"HTTP {status}", headers=dict(headers or {}))
+class EnvelopeMiddleware:
+    """The stage errors leave through. One ASGI stage of its own rather than connexion's and
+    starlette's error middlewares: those cost every request four frames, a `Request` and two `send`
+    wrappers, for the one thing the mock needs of them."""
 
+    def __init__(self, app: ASGIApp, *, envelope: Envelope) -> None:
+        self.app = app
+        self.envelope = envelope
+        self.content_type = envelope.media_type.encode()
 
-def _instance(request: ConnexionRequest) -> str:
-    # scope["path"] as received: URL parsing would drop a %0A, and `instance` is the request path.
-    return request.scope.get("path") or request.url.path
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
 
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
 
-def register_error_handlers(app: Any, envelope: Envelope) -> None:
-    """Route every error class the stack can raise to the envelope (async handlers: connexion
-    would run plain functions in a thread pool, on the path of every error answer)."""
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as exc:
+            if started:  # part of an answer is out: nothing can replace it, the server drops the connection
+                logger.exception("error on %s %s after its answer began", scope["method"], scope["path"])
+                raise
+            if not isinstance(exc, ApiError):
+                logger.exception("unhandled error on %s %s", scope["method"], scope["path"])
+                exc = ApiError(500, "The mock failed to answer; see its log.")
+            await self.answer(exc, scope, send)
 
-    async def api_error(request: ConnexionRequest, exc: ApiError) -> ConnexionResponse:
-        return envelope.render(exc, _instance(request))
-
-    async def problem(request: ConnexionRequest, exc: ProblemException) -> ConnexionResponse:
-        # connexion's own problems, e.g. a response that fails response validation (500).
-        if exc.status >= 500:
-            logger.error("%s %s: %s", request.method, request.url.path, exc.detail)
-        return envelope.render(from_status(exc.status, exc.detail, exc.headers), _instance(request))
-
-    async def http_exception(request: ConnexionRequest, exc: HTTPException) -> ConnexionResponse:
-        return envelope.render(from_status(exc.status_code, exc.detail, exc.headers), _instance(request))
-
-    async def unexpected(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-        logger.exception("unhandled error on %s %s", request.method, request.url.path)
-        return envelope.render(ApiError(500, "The mock failed to answer; see its log."), _instance(request))
-
-    app.add_error_handler(ApiError, api_error)
-    app.add_error_handler(ProblemException, problem)
-    app.add_error_handler(HTTPException, http_exception)
-    app.add_error_handler(Exception, unexpected)
+    async def answer(self, error: ApiError, scope: Scope, send: Send) -> None:
+        # `instance` is scope["path"] as received: URL parsing would drop a %0A.
+        status, content = self.envelope.encode(error, scope["path"])
+        headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in error.headers.items()]
+        headers += [(b"content-type", self.content_type), (b"content-length", str(len(content)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": content})

@@ -3,8 +3,8 @@
 route -> prefer -> faults -> auth -> rate limit -> validate -> progress -> handle -> answer check
 
 Each step is a module of its own with one job (route.py finds the operation, auth.py checks the
-token...), called here in turn on the request; a refusal is an `ApiError`, which the envelope's
-handlers outside render. The steps form one ASGI stage, not a middleware each: a middleware costs
+token...), called here in turn on the request; a refusal is an `ApiError`, which the envelope
+stage outside renders. The steps form one ASGI stage, not a middleware each: a middleware costs
 every request a coroutine, and every one that wraps `send` a call per message, for nothing a step
 needs. By the time the handler runs, the request is routed, authorized and valid: it gets the
 operation, the typed arguments (defaults applied), the parsed body and the credential.
