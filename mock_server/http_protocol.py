@@ -83,7 +83,6 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self.header_timeout = header_timeout
         self.max_header_bytes = max_header_bytes
         self.header_bytes = 0  # bytes received while the request's headers are awaited
-        self.head_size = 0  # bytes of the request line and headers, as parsed
         self.awaiting_headers = True
         self.header_deadline = 0.0  # loop time by which the awaited headers must be complete
         self.header_timer: asyncio.TimerHandle | None = None  # fires at or before the deadline
@@ -95,7 +94,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._await_headers()
 
     def _await_headers(self) -> None:
-        self.awaiting_headers, self.header_bytes, self.head_size = True, 0, 0
+        self.awaiting_headers, self.header_bytes = True, 0
         self.header_deadline = self.loop.time() + self.header_timeout
         if self.header_timer is None:
             self.header_timer = self.loop.call_at(self.header_deadline, self._header_timer_fired)
@@ -116,16 +115,14 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         else:
             self.transport.close()
 
-    def on_url(self, url: bytes) -> None:
-        self.head_size += len(url)
-        super().on_url(url)
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self.head_size += len(name) + len(value) + 4
-        super().on_header(name, value)
+    def head_size(self) -> int:
+        """Bytes of the request's target and headers as parsed so far (uvicorn collects both; they
+        are measured when needed rather than in a callback of ours for every header)."""
+        headers = getattr(self, "headers", ())
+        return len(getattr(self, "url", b"")) + sum(len(name) + len(value) + 4 for name, value in headers)
 
     def on_headers_complete(self) -> None:
-        if self.head_size > self.max_header_bytes:
+        if self.head_size() > self.max_header_bytes:
             raise HeadersTooLarge  # stops the parser: the request never reaches the application
         self.awaiting_headers = False
         super().on_headers_complete()
@@ -155,7 +152,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             else:
                 self._unsupported_upgrade_warning()
         except httptools.HttpParserError as exc:
-            if self.awaiting_headers and max(self.head_size, self.header_bytes) > self.max_header_bytes:
+            if self.awaiting_headers and max(self.head_size(), self.header_bytes) > self.max_header_bytes:
                 self.send_400_response(self._too_large())
             else:
                 reason = str(exc).rstrip(".") or "unreadable"

@@ -106,6 +106,13 @@ def test_a_keep_alive_connection_serves_requests_then_closes_when_idle(server):
         assert closed_by_server(sock)
 
 
+def test_answers_carry_a_date_and_no_server_header(server):
+    with connect(server) as sock:
+        sock.sendall(f"GET {SESSIONS} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+        status, headers, _ = answer(sock)
+    assert status == 401 and "date" in headers and "server" not in headers
+
+
 def test_a_request_slower_to_answer_than_the_header_timeout_is_answered_and_the_next_one_timed():
     """The header timeout bounds the wait for headers only: an answer that takes longer (here the
     injected latency) is sent whole, and the next request on the connection gets a fresh deadline."""
