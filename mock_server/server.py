@@ -61,8 +61,8 @@ def make_server(app: Any, *, error_body: ErrorBody = plain_error_body, header_ti
     """uvicorn with the bounded HTTP protocol: header and keep-alive timeouts, header size limit,
     and `error_body` (the API's envelope) on the HTTP layer's own 400s. Access logging is the mock's
     own. Neither X-Forwarded-* headers (nothing in the mock reads the client's address or scheme but
-    the rate limit of requests without a token) nor a `Server` header: each costs every request a
-    layer of work (2% of a create, measured) for nothing the mock uses."""
+    the rate limit of requests without a token) nor a `Server` header: together they cost every
+    request 2% of a create's instructions (measured) for nothing the mock uses."""
     protocol = bounded_protocol(error_body, header_timeout=header_timeout)
     return uvicorn.Server(uvicorn.Config(app, http=protocol, access_log=False, log_level="warning",
                                          timeout_keep_alive=KEEP_ALIVE_SECONDS, proxy_headers=False,
