@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
-from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
 from .access_log import note
@@ -50,7 +49,8 @@ class EnvelopedCORSMiddleware(CORSMiddleware):
             if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
                 response = self.preflight_response(request_headers=headers)
                 if response.status_code >= 400:
-                    response = self.refused(scope, origin, headers)
+                    await self.envelope.send(self.refusal(scope, origin, headers), scope["path"], send)
+                    return
                 await response(scope, receive, send)
                 return
             if not self.is_allowed_origin(origin) and not same_origin(origin, headers.get("host", "")):
@@ -58,7 +58,8 @@ class EnvelopedCORSMiddleware(CORSMiddleware):
                 note(scope, refused_origin_note(origin))
         await super().__call__(scope, receive, send)
 
-    def refused(self, scope: Scope, origin: str, headers: Headers) -> Response:
+    def refusal(self, scope: Scope, origin: str, headers: Headers) -> ApiError:
+        """The envelope's 400 for a refused preflight, saying why (and noting it for the log line)."""
         if not self.is_allowed_origin(origin):
             detail = f"CORS: origin {origin!r} may not call this mock; start it with --cors-origin {origin} to allow it."
             note(scope, refused_origin_note(origin))
@@ -68,8 +69,7 @@ class EnvelopedCORSMiddleware(CORSMiddleware):
         else:
             detail = "CORS: the preflight asks for a method or headers this mock does not allow."
             note(scope, "refused preflight: a method or headers this mock does not allow")
-        status, body = self.envelope.encode(ApiError(400, detail), scope["path"])
-        return Response(body, status_code=status, media_type=self.envelope.media_type, headers={"Vary": "Origin"})
+        return ApiError(400, detail, headers={"Vary": "Origin"})
 
 
 async def send_varying_by_origin(send: Send, message: Message) -> None:

@@ -51,6 +51,7 @@ class Envelope:
         declared = api.kit.envelope
         catalog = api.errors
         self.media_type = declared.media_type
+        self.content_type = self.media_type.encode()
         self.members = declared.members
         self.titles = declared.titles
         self.status_of = dict(catalog.status)
@@ -93,9 +94,18 @@ class Envelope:
     def encode(self, error: ApiError, instance: str) -> tuple[int, bytes]:
         return self.type_of(error)[1], json_bytes(self.body(error, instance))
 
+    async def send(self, error: ApiError, instance: str, send: Send) -> None:
+        """`error` as the answer, with its headers; `instance` is the request path as received
+        (scope["path"]: URL parsing would drop a %0A)."""
+        status, content = self.encode(error, instance)
+        headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in error.headers.items()]
+        headers += [(b"content-type", self.content_type), (b"content-length", str(len(content)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": content})
+
     def bad_request_body(self, detail: str, instance: str) -> tuple[bytes, bytes]:
         """A 400 as (content type, body), for answers the HTTP layer gives itself."""
-        return self.media_type.encode(), self.encode(ApiError(400, detail), instance)[1]
+        return self.content_type, self.encode(ApiError(400, detail), instance)[1]
 
 
 class EnvelopeMiddleware:
@@ -106,7 +116,6 @@ class EnvelopeMiddleware:
     def __init__(self, app: ASGIApp, *, envelope: Envelope) -> None:
         self.app = app
         self.envelope = envelope
-        self.content_type = envelope.media_type.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -128,12 +137,4 @@ class EnvelopeMiddleware:
             if not isinstance(exc, ApiError):
                 logger.exception("unhandled error on %s %s", scope["method"], scope["path"])
                 exc = ApiError(500, "The mock failed to answer; see its log.")
-            await self.answer(exc, scope, send)
-
-    async def answer(self, error: ApiError, scope: Scope, send: Send) -> None:
-        # `instance` is scope["path"] as received: URL parsing would drop a %0A.
-        status, content = self.envelope.encode(error, scope["path"])
-        headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in error.headers.items()]
-        headers += [(b"content-type", self.content_type), (b"content-length", str(len(content)).encode())]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": content})
+            await self.envelope.send(exc, scope["path"], send)

@@ -35,7 +35,7 @@ def test_other_origins_are_not_allowed(client, origin):
     assert response.headers["content-type"] == "application/problem+json"
     problem = response.json()
     assert problem["type"] == "bad_request" and f"--cors-origin {origin}" in problem["detail"]
-    assert problem["instance"] == SESSIONS
+    assert problem["instance"] == SESSIONS and response.headers.get_list("vary") == ["Origin"]
     assert "access-control-allow-origin" not in response.headers
     assert "access-control-allow-origin" not in client.get(SESSIONS, headers={**ADMIN, "Origin": origin}).headers
 
