@@ -17,7 +17,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api_model import Credential, Operation
+from api_model import MISSING, Credential, Operation
 
 from .auth import Auth
 from .envelope import ApiError
@@ -71,7 +71,7 @@ class Pipeline:
             headers = [(b"content-type", MEDIA_TYPE)] if body is not None else []
             headers.append((b"content-length", str(len(content)).encode()))
             if self.answers is not None:
-                self.answers.check(operation, status, headers, content)
+                self.answers.check(operation, status, headers, content, MISSING if body is None else body)
             if fault_after is not None:
                 raise fault_after  # carried out, and its answer lost on the way back
         except ApiError as error:

@@ -50,7 +50,7 @@ class Steps:
             validator=SimpleNamespace(read=validate),
             progress=SimpleNamespace(catch_up=lambda: self.step("progress")),
             handle=handle,
-            answers=SimpleNamespace(check=lambda op, status, headers, body: self.step("check")),
+            answers=SimpleNamespace(check=lambda op, status, headers, body, value: self.step("check")),
         )
 
 

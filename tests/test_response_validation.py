@@ -7,7 +7,7 @@ import pytest
 from api_model import load
 from conftest import ADMIN, SESSIONS
 from mock_server import MockConfig, build, handlers
-from mock_server.json_body import encoded
+from mock_server.json_body import encoded, json_bytes
 from mock_server.envelope import ApiError
 from mock_server.response_validation import AnswerCheck, Verdicts, compile_rules, problem_with
 
@@ -128,3 +128,24 @@ def test_a_list_whose_page_breaks_the_schema_is_a_500(client, mock, monkeypatch)
     monkeypatch.setattr(mock.handlers.representation, "encoded", lambda record: encoded({"session_id": 7}))
     response = client.get(SESSIONS, headers=ADMIN)
     assert response.status_code == 500 and "list_sessions" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("value, words", [
+    ({"tags": ["a"]}, None),
+    ({"tags": [1]}, "tags/0"),
+    ({"tags": ["a", float("nan")]}, "tags/1"),  # what the bytes would carry as null is no string either
+    ({"tags": [encoded("a")]}, None),  # an encoded fragment: the bytes are read instead
+    ({"tags": [encoded(1)]}, "tags/0"),
+])
+def test_the_value_an_answer_encodes_gets_the_verdict_of_its_bytes(rules, value, words):
+    """A create's answer is checked on the value it was encoded from, not parsed back from its bytes."""
+    api, compiled = rules
+    rule, headers = compiled["replace_tags"][200], [(b"content-type", b"application/json")]
+    found = problem_with(rule, 200, headers, json_bytes(value), value=value)
+    assert found == words if words is None else words in found
+
+
+def test_the_value_is_what_is_checked_when_given(rules):
+    api, compiled = rules
+    rule, headers = compiled["replace_tags"][200], [(b"content-type", b"application/json")]
+    assert "tags/0" in problem_with(rule, 200, headers, b'{"tags": ["a"]}', value={"tags": [1]})
