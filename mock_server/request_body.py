@@ -111,7 +111,7 @@ STRICT_JSON = json.JSONDecoder(parse_constant=_reject_constant)  # made once: js
 def parse_json(raw: bytes, charset: str = "utf-8") -> Any:
     """Strict JSON: NaN and Infinity are refused, as are bytes that are not in `charset` and
     nesting deeper than MAX_DEPTH; each is a 400."""
-    if charset == "utf-8" and raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH and not LONG_DIGITS.search(raw):
+    if charset == "utf-8" and raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH and not _has_long_digits(raw):
         try:
             return orjson.loads(raw)  # the common body, several times faster
         except orjson.JSONDecodeError:
@@ -130,7 +130,17 @@ def parse_json(raw: bytes, charset: str = "utf-8") -> Any:
         raise ApiError(400, f"The body is not valid JSON: {_shorten(str(exc))}.") from exc
 
 
-LONG_DIGITS = re.compile(rb"\d{19}")  # maybe an integer past 64 bits: orjson would read it as a float
+# A run of 19 digits may be an integer past 64 bits, which orjson would read as a float. Found by
+# mapping every digit to "0" and anything else to " ", then searching for 19 zeros: the regular
+# expression \d{19}, tried at every byte of the body, cost a create 2% of its instructions.
+DIGITS_AS_ZEROS = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
+LONG_DIGITS = b"0" * 19
+
+
+def _has_long_digits(raw: bytes) -> bool:
+    return LONG_DIGITS in raw.translate(DIGITS_AS_ZEROS)
+
+
 JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')  # unrolled: no alternation per character
 BRACKET = re.compile(r"[\[\]{}]")
 SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")  # the only way a lone surrogate gets into JSON
