@@ -71,8 +71,8 @@ def parser() -> argparse.ArgumentParser:
                    help="sessions the mock holds at most; more is a 409 (default: %(default)s)")
     p.add_argument("--max-messages", type=_option(_positive), default=limits.max_messages, metavar="N",
                    help="items of each sub-collection of a session (its messages) at most (default: %(default)s)")
-    p.add_argument("--max-text", type=_option(_positive), default=limits.max_text, metavar="CHARS",
-                   help="characters of text (every string of every session) held at most (default: %(default)s)")
+    p.add_argument("--max-text", type=_option(_positive), default=limits.max_text, metavar="BYTES",
+                   help="size of the sessions as JSON text (each with its messages) held at most (default: %(default)s)")
     p.add_argument("--admin-token", metavar="TOKEN",
                    help="bearer token the admin API (/_mock/) requires; needed to use it when --host is not loopback")
     p.add_argument("--allowed-host", action="append", default=[], metavar="NAME",

@@ -27,6 +27,14 @@ def json_bytes(value: Any) -> bytes:
         return json.dumps(value).encode()
 
 
+def json_size(value: Any) -> int:
+    """The length of `json_bytes(value)`, without keeping its bytes."""
+    try:
+        return len(orjson.dumps(value))
+    except orjson.JSONEncodeError:
+        return len(json.dumps(value).encode())
+
+
 def json_value(content: bytes) -> Any:
     """The value of JSON bytes; ValueError if they are not JSON."""
     try:

@@ -25,6 +25,8 @@ from typing import Any
 
 from sortedcontainers import SortedList
 
+from .json_body import json_size
+
 Tenant = tuple[str, ...]  # one value per tenancy parameter, outermost first
 Key = tuple[float, str]  # a record's place in list order: (created, id), listed descending
 
@@ -56,7 +58,7 @@ class LimitExceeded(StoreError):
 class StoreLimits:
     max_sessions: int = 100_000  # records across tenants
     max_messages: int = 1_000  # items per sub-collection of a record
-    max_text: int = 200_000_000  # characters of every string held, across the store
+    max_text: int = 200_000_000  # bytes of the records as JSON text, across the store (see record_text)
 
 
 @dataclass(slots=True)
@@ -66,8 +68,8 @@ class Record:
     created: float  # the instant that orders lists
     fields: dict[str, Any]  # representation members; instants as epoch seconds (float)
     children: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    text: int = field(default=-1, compare=False, repr=False)  # characters of text it holds (see record_text)
-    # per sub-collection: (items measured, their characters), handed to copies so that an append
+    text: int = field(default=-1, compare=False, repr=False)  # its size as JSON text (see record_text)
+    # per sub-collection: (items measured, their size), handed to copies so that an append
     # measures only the new item, not the thousand before it
     counted: dict[str, tuple[int, int]] = field(default_factory=dict, compare=False, repr=False)
     rendered: dict[str, Any] | None = field(default=None, compare=False, repr=False)  # see Representation.of
@@ -95,42 +97,21 @@ def copy_json(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
-def text_size(value: Any) -> int:
-    """Characters of every string in a JSON value, for the `max_text` limit (measured on every
-    write, so written as plain loops: most members are strings or scalars, counted without a call)."""
-    kind = type(value)
-    if kind is str:
-        return len(value)
-    total = 0
-    if kind is dict:
-        for key, item in value.items():
-            total += len(key)
-            kind = type(item)
-            if kind is str:
-                total += len(item)
-            elif kind is dict or kind is list:
-                total += text_size(item)
-    elif kind is list:
-        for item in value:
-            kind = type(item)
-            if kind is str:
-                total += len(item)
-            elif kind is dict or kind is list:
-                total += text_size(item)
-    return total
-
-
 def record_text(record: Record) -> int:
-    """Characters of text a record holds, counted once: a record is measured when it is about to
-    be stored, and never changes after (a change works on a copy, which is measured anew)."""
+    """The size of a record as JSON text (its members, then each item of its sub-collections), in
+    bytes, for the `max_text` limit: measured once, when the record is about to be stored, as it
+    never changes after (a change works on a copy, which is measured anew, but for the items the
+    copy took over: an append measures its new item alone)."""
     if record.text < 0:
-        total, counted = text_size(record.fields), {}
+        total, counted = json_size(record.fields), {}
         for name, items in record.children.items():
-            known, chars = record.counted.get(name, (0, 0))
+            known, size = record.counted.get(name, (0, 0))
             if known > len(items):
-                known, chars = 0, 0  # not the list measured before: measure it whole
-            counted[name] = (len(items), chars + text_size(items[known:]))
-            total += len(name) + counted[name][1]
+                known, size = 0, 0  # not the list measured before: measure it whole
+            for item in items[known:]:
+                size += json_size(item)
+            counted[name] = (len(items), size)
+            total += size
         record.text, record.counted = total, counted
     return record.text
 
@@ -238,7 +219,7 @@ class Store:
                                                               f"{crowded}, more than the limit of {limits.max_messages}")
         text = sum(record_text(r) for r in fresh)
         if text > limits.max_text:
-            raise LimitExceeded("", (), f"the sessions hold {text} characters of text, more than the limit of {limits.max_text}")
+            raise LimitExceeded("", (), f"the sessions take {text} bytes as JSON, more than the limit of {limits.max_text}")
         # Built aside, swapped in at once: readers never wait for a large load.
         loaded = Store(updated=self.updated, filter_values=self.filter_values, limits=limits, clock=self.clock)
         for record in fresh:
@@ -360,4 +341,4 @@ class Store:
         grown = record_text(record) - (record_text(replacing) if replacing else 0)
         if grown > 0 and self._text + grown > limits.max_text:
             raise LimitExceeded(record.id, record.tenant,
-                                f"the server holds {self._text} characters of text, near the limit of {limits.max_text}")
+                                f"the sessions take {self._text} bytes as JSON, near the limit of {limits.max_text}")

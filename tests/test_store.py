@@ -6,6 +6,7 @@ import threading
 
 import pytest
 
+from mock_server.json_body import json_bytes
 from mock_server.store import LimitExceeded, NotFound, Record, Store, StoreLimits, Taken, record_text
 
 
@@ -143,9 +144,9 @@ def test_items_past_the_limit_are_refused_and_nothing_changes(clock):
 
 
 def test_text_past_the_limit_is_refused(clock):
-    store = make_store(clock, max_text=150)  # member names count too: 14 characters a record here
+    store = make_store(clock, max_text=160)  # a record's JSON: its text and 33 bytes more here
     store.insert(record("a", text="x" * 100))
-    with pytest.raises(LimitExceeded, match="characters"):
+    with pytest.raises(LimitExceeded, match="bytes as JSON"):
         store.apply(("t1",), "a", lambda r, now: r.fields.update(more="y" * 40))
     with pytest.raises(LimitExceeded):
         store.insert(record("b", text="z" * 30))
@@ -236,11 +237,12 @@ def test_text_grown_by_appends_is_refused_at_the_limit(clock):
     store = make_store(clock, max_text=120)
     store.insert(Record("a", ("t1",), 10, {"updated": 10}, {"messages": []}))
     grown = 0
-    with pytest.raises(LimitExceeded, match="characters"):
+    with pytest.raises(LimitExceeded, match="bytes as JSON"):
         for _ in range(100):
             store.apply(("t1",), "a", lambda r, now: r.children["messages"].append({"m": "y" * 9}))
             grown += 1
-    assert grown == (120 - len("updated") - len("messages")) // len("m" + "y" * 9)
+    # The members as JSON (the first append moved `updated` to now), then each item as JSON.
+    assert grown == (120 - len(json_bytes({"updated": 1000.0}))) // len(json_bytes({"m": "y" * 9}))
 
 
 def test_a_change_that_leaves_the_filter_values_keeps_the_record_in_place_and_listed(store):
