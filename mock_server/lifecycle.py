@@ -6,6 +6,10 @@ This module turns that into what the store runs under its lock: a new record for
 change for the other writes. Values come from literals, the request (`body.`, `query.`,
 `path.`), the credential (`credential.`), the instant of the operation (`now`), or a template of
 the record's members.
+
+A new record shares the values it takes (declared literals, the credential's, the request's)
+rather than copying them: a stored record is never changed in place, and a change works on a
+deep copy of it (`Record.copy`), so no value a record shares is ever changed.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from api_model import (
 )
 
 from .representation import Representation
-from .store import Record, copy_json
+from .store import Record
 
 
 class Refused(Exception):
@@ -68,9 +72,7 @@ def getter(value: Any) -> Getter:
     if isinstance(value, Open):
         return getter(value.value)  # the contract leaves it open: the mock's choice
     if not isinstance(value, Source):
-        if value is None or isinstance(value, (str, int, float, bool)):
-            return lambda fields, request, now: value
-        return lambda fields, request, now: copy_json(value)
+        return lambda fields, request, now: value
     if value.kind == "template":
         text = value.text
         return lambda fields, request, now: text.format_map(_Members(fields))
@@ -79,7 +81,7 @@ def getter(value: Any) -> Getter:
     scope, _, name = value.text.partition(".")
     if scope not in SOURCES:
         raise KeyError(scope)
-    return lambda fields, request, now: copy_json(_lookup(getattr(request, scope), name))
+    return lambda fields, request, now: _lookup(getattr(request, scope), name)
 
 
 def value_of(value: Any, fields: dict[str, Any], request: Request, now: float) -> Any:
@@ -169,7 +171,7 @@ class Lifecycle:
         fields = self.representation.defaults()
         members = self.representation.resource.members
         body = {**self.create_defaults, **request.body}
-        fields.update({name: copy_json(value) for name, value in body.items() if name in members})
+        fields.update({name: value for name, value in body.items() if name in members})
         for parameter, member in r.tenancy.items():
             if member is not None:
                 fields[member] = request.path[parameter]
@@ -194,7 +196,7 @@ class Lifecycle:
             refuse(record)
             if update_from_body:
                 members = self.representation.resource.members
-                record.fields.update({name: copy_json(v) for name, v in request.body.items() if name in members})
+                record.fields.update({name: v for name, v in request.body.items() if name in members})
             if behaviour.append is not None:
                 self._append(record, behaviour, request, now)
             for effect in behaviour.set:

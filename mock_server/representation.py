@@ -16,7 +16,7 @@ from typing import Any
 from api_model import MISSING, Api, default_of, properties, resolve_ref, schema
 
 from .json_body import encoded
-from .store import Record, copy_json
+from .store import Record
 
 
 def _options(document: dict[str, Any], node: dict[str, Any]) -> list[dict[str, Any]]:
@@ -89,7 +89,6 @@ class Representation:
         # milliseconds otherwise, so that lists order records as clients see their instants.
         self.instant_step = 1.0 if any(self.resource.instants.values()) else 0.001
         self._projections: dict[str, list[str]] = {}  # schema name -> its members
-        self._container_defaults = [name for name, value in self.resource.defaults.items() if isinstance(value, (dict, list))]
 
     def of(self, record: Record, *, read: bool) -> dict[str, Any]:
         """The record as the API answers it; outside reads, read-only members are null."""
@@ -124,11 +123,8 @@ class Representation:
         return {name: body.get(name) for name in members}
 
     def defaults(self) -> dict[str, Any]:
-        """The representation's defaults, for a new record: a copy of each list or object among them."""
-        fields = dict(self.resource.defaults)
-        for name in self._container_defaults:
-            fields[name] = copy_json(fields[name])
-        return fields
+        """The representation's defaults, for a new record (which shares them: see lifecycle.py)."""
+        return dict(self.resource.defaults)
 
     def parse(self, fields: dict[str, Any], shape: Shape | None = None) -> dict[str, Any]:
         """Members as given in a fixture or seed, instants read into epoch seconds."""

@@ -359,3 +359,18 @@ def test_storage_limits_are_a_409_naming_the_limit():
             assert client.post(path, json={"message": message}, headers=ADMIN).status_code == 200
         body = assert_problem(client.post(path, json={"message": "five"}, headers=ADMIN), 409, "limit_exceeded")
         assert "4 messages" in body["detail"]
+
+
+def test_a_write_to_one_session_leaves_those_made_from_the_same_values_as_they_were(client):
+    """New sessions share the values they are made from (defaults, the credential's, the request's):
+    a write works on a copy, so no other session, nor a later one, sees it."""
+    body = {"prompt": "Same prompt", "title": "Same title"}  # no tags: the default, an empty list
+    first, second = (client.post(SESSIONS, json=body, headers=ADMIN).json() for _ in range(2))
+    target = f"{SESSIONS}/{first['session_id']}"
+    assert client.put(f"{target}/tags", json={"tags": ["changed"]}, headers=ADMIN).status_code == 200
+    assert client.post(f"{target}/messages", json={"message": "more"}, headers=ADMIN).status_code == 200
+    other = client.get(f"{SESSIONS}/{second['session_id']}", headers=ADMIN).json()
+    assert other["tags"] == [] and other["title"] == "Same title"
+    messages = client.get(f"{SESSIONS}/{second['session_id']}/messages", headers=ADMIN).json()["items"]
+    assert [m["message"] for m in messages] == ["Same prompt"]
+    assert client.post(SESSIONS, json=body, headers=ADMIN).json()["tags"] == []
