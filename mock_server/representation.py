@@ -42,9 +42,23 @@ def _is_date_time(document: dict[str, Any], node: dict[str, Any]) -> bool:
     return any(option.get("format") == "date-time" for option in _options(document, node))
 
 
-@functools.lru_cache(maxsize=1024)  # a record's instants often coincide, and a busy millisecond's records'
 def rfc3339(instant: float) -> str:
-    return datetime.fromtimestamp(instant, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """`datetime.fromtimestamp(instant, timezone.utc).isoformat(timespec="milliseconds")`, with Z for
+    +00:00: the date and time of its whole second, then its milliseconds. Each whole second is
+    formatted once (`isoformat` alone cost a create of the workspace API 2% of its instructions), and
+    the fraction is rounded to microseconds as `fromtimestamp` does, then cut to milliseconds."""
+    fraction, whole = math.modf(instant)
+    micro = round(fraction * 1_000_000)  # half to even, as fromtimestamp rounds
+    if micro >= 1_000_000:
+        micro, whole = micro - 1_000_000, whole + 1
+    elif micro < 0:
+        micro, whole = micro + 1_000_000, whole - 1
+    return f"{_second(int(whole))}.{micro // 1000:03d}Z"
+
+
+@functools.lru_cache(maxsize=1024)  # a record's instants often share their second, as do a busy second's records'
+def _second(whole: int) -> str:
+    return datetime.fromtimestamp(whole, timezone.utc).isoformat(timespec="seconds").removesuffix("+00:00")
 
 
 def parse_instant(value: Any) -> float | None:
